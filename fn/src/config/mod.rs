@@ -1,0 +1,6 @@
+//! Typed models of the configuration files the stack's programs read, so that a
+//! misspelt key is a compile error instead of a pod in CrashLoopBackOff.
+
+pub mod grafana;
+pub mod loki;
+pub mod promtail;

@@ -1,0 +1,316 @@
+//! loki-stack-fn: a KRM function that renders a complete Loki + Promtail logging stack
+//! from one `LokiStack` config.
+//!
+//! The core is pure (no I/O, no environment, no clock): [`process`] maps a ResourceList
+//! to a ResourceList, [`render_plain`] maps a LokiStack document to plain YAML. The CLI
+//! (`main.rs`) and the WebAssembly build share it.
+//!
+//! Flow: parse -> resolve profile defaults and validate (collecting every error with
+//! its field path) -> render each component -> sort -> merge with pass-through items
+//! -> serialize.
+
+pub mod config;
+pub mod diagnostic;
+pub mod krm;
+pub mod render;
+pub mod spec;
+pub mod yaml;
+
+use serde_json::Value;
+
+use diagnostic::{Diagnostic, Diagnostics};
+use krm::annotations;
+use krm::result::{KrmResult, ResourceRef};
+
+/// What [`process`] produces: the ResourceList to print and whether it succeeded.
+/// On failure the ResourceList holds error results and no generated items, and the
+/// caller must exit non-zero (kustomize only looks at the exit code).
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub resource_list: String,
+    pub success: bool,
+    /// The errors again, for stderr.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
+/// invalid UTF-8 with an error result instead of failing to read it.
+pub fn process_bytes(input: &[u8]) -> Output {
+    if input.len() > yaml::MAX_INPUT_BYTES {
+        return failure(
+            &[],
+            None,
+            vec![Diagnostic::new(format!(
+                "input is larger than {} MiB: a ResourceList this size is not a config package; \
+                 nothing was read",
+                yaml::MAX_INPUT_BYTES / (1024 * 1024)
+            ))],
+        );
+    }
+    match std::str::from_utf8(input) {
+        Ok(text) => process(text),
+        Err(e) => failure(
+            &[],
+            None,
+            vec![Diagnostic::new(format!(
+                "input is not valid UTF-8 (first bad byte at offset {}): YAML and JSON must be UTF-8",
+                e.valid_up_to()
+            ))],
+        ),
+    }
+}
+
+/// Runs the function on a ResourceList (YAML or JSON).
+pub fn process(input: &str) -> Output {
+    if input.len() > yaml::MAX_INPUT_BYTES {
+        return process_bytes(input.as_bytes());
+    }
+    let list = match krm::resource_list::parse(input) {
+        Ok(list) => list,
+        Err(d) => return failure(&[], None, vec![d]),
+    };
+    let Some(config) = list.function_config.as_ref() else {
+        return failure(
+            &list.items,
+            None,
+            vec![Diagnostic::at(
+                "functionConfig",
+                "missing: the ResourceList carries no LokiStack config. With kustomize, list the \
+                 LokiStack under `generators:`; with kpt, set `configPath:` in the Kptfile",
+            )],
+        );
+    };
+    let file = annotations::file_of(config).map(str::to_owned);
+    let generated = match generate(config, file.as_deref()) {
+        Ok(g) => g,
+        Err(diags) => return failure(&list.items, Some(config), diags),
+    };
+
+    let mut objects = generated.objects;
+    objects.push(owned_guard(&generated.owner));
+    let base_dir = file
+        .as_deref()
+        .and_then(|f| f.rsplit_once('/').map(|(dir, _)| dir.to_owned()))
+        .unwrap_or_default();
+    for o in &mut objects {
+        let path = generated_path(&base_dir, o);
+        for (key, value) in [
+            (annotations::PATH, path.as_str()),
+            (annotations::INTERNAL_PATH, path.as_str()),
+            (annotations::INDEX, "0"),
+            (annotations::INTERNAL_INDEX, "0"),
+        ] {
+            render::set_annotation(o, key, value);
+        }
+    }
+
+    // Drop our own earlier output (kpt feeds it back on re-render), keep the rest.
+    let kept: Vec<Value> = list
+        .items
+        .iter()
+        .filter(|item| annotations::get(item, render::OWNER_ANNOTATION) != Some(&generated.owner))
+        .cloned()
+        .collect();
+    if let Err(diags) = check_conflicts(&kept, &objects) {
+        return failure(&list.items, Some(config), diags);
+    }
+    let count = objects.len() - 1;
+    let mut items = kept;
+    items.extend(objects);
+    let results = [KrmResult::info(format!(
+        "rendered {count} objects for {} (profile {}, namespace {})",
+        generated.owner, generated.profile, generated.namespace
+    ))];
+    match krm::resource_list::serialize(&items, Some(config), &results) {
+        Ok(resource_list) => Output {
+            resource_list,
+            success: true,
+            diagnostics: Vec::new(),
+        },
+        Err(e) => failure(&list.items, Some(config), vec![Diagnostic::new(e)]),
+    }
+}
+
+/// Who asked for plain YAML, which decides whether the render guard is included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainTarget {
+    /// kustomize's legacy exec plugin protocol: the guard is included (kustomize drops it).
+    KustomizePlugin,
+    /// `loki-stack-fn render`: only objects to apply.
+    Apply,
+}
+
+/// Renders a LokiStack document (YAML or JSON) to a multi-document YAML stream.
+pub fn render_plain(
+    config_text: &str,
+    file: Option<&str>,
+    target: PlainTarget,
+) -> Result<String, Diagnostics> {
+    let what = "a LokiStack config (apiVersion: lokistack.krm.dev/v1alpha1, kind: LokiStack)";
+    let config = krm::resource_list::parse_document(config_text, what)
+        .map_err(|d| Diagnostics::from(d.in_file(file)))?;
+    let generated = generate(&config, file).map_err(Diagnostics)?;
+    let mut objects = generated.objects;
+    if target == PlainTarget::KustomizePlugin {
+        objects.push(owned_guard(&generated.owner));
+    }
+    let mut out = String::new();
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&yaml::to_string(o).map_err(|e| Diagnostics::from(Diagnostic::new(e)))?);
+    }
+    Ok(out)
+}
+
+struct Generated {
+    objects: Vec<Value>,
+    owner: String,
+    profile: &'static str,
+    namespace: String,
+}
+
+/// Config document -> owned, sorted objects of the stack (no runner annotations).
+fn generate(config: &Value, file: Option<&str>) -> Result<Generated, Vec<Diagnostic>> {
+    let with_file = |ds: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        ds.into_iter().map(|d| d.in_file(file)).collect()
+    };
+    let resolved = spec::parse(config).map_err(with_file)?;
+    let mut objects = render::render(&resolved).map_err(|e| with_file(vec![Diagnostic::new(e)]))?;
+    let config_ns = config
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str);
+    let owner = render::owner(config_ns, &resolved.name);
+    render::mark_owned(&mut objects, &owner);
+    objects.iter_mut().for_each(render::conventional_order);
+    Ok(Generated {
+        objects,
+        owner,
+        profile: match resolved.profile {
+            spec::types::Profile::Local => "local",
+            spec::types::Profile::Cloud => "cloud",
+        },
+        namespace: resolved.namespace,
+    })
+}
+
+fn owned_guard(owner: &str) -> Value {
+    let mut g = render::guard::marker();
+    render::set_annotation(&mut g, render::OWNER_ANNOTATION, owner);
+    render::conventional_order(&mut g);
+    g
+}
+
+/// `<config dir>/generated/[<namespace>/]<kind>_<name>.yaml`, one object per file.
+fn generated_path(base_dir: &str, object: &Value) -> String {
+    let s = |p: &str| {
+        object
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let mut path = String::new();
+    if !base_dir.is_empty() {
+        path.push_str(base_dir);
+        path.push('/');
+    }
+    path.push_str("generated/");
+    let ns = s("/metadata/namespace");
+    if !ns.is_empty() {
+        path.push_str(ns);
+        path.push('/');
+    }
+    path.push_str(&format!(
+        "{}_{}.yaml",
+        s("/kind").to_ascii_lowercase(),
+        s("/metadata/name")
+    ));
+    path
+}
+
+fn identity(o: &Value) -> (String, String, String, String) {
+    let s = |p: &str| {
+        o.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let group = s("/apiVersion")
+        .rsplit_once('/')
+        .map(|(g, _)| g.to_owned())
+        .unwrap_or_default();
+    (
+        group,
+        s("/kind"),
+        s("/metadata/namespace"),
+        s("/metadata/name"),
+    )
+}
+
+/// A package item with the identity of an object we generate (and not generated by us)
+/// would be silently duplicated or overwritten downstream: refuse instead.
+fn check_conflicts(kept: &[Value], generated: &[Value]) -> Result<(), Vec<Diagnostic>> {
+    let ours: std::collections::BTreeSet<_> = generated.iter().map(identity).collect();
+    let errors: Vec<Diagnostic> = kept
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| ours.contains(&identity(item)))
+        .map(|(i, item)| {
+            let (_, kind, ns, name) = identity(item);
+            let what = if ns.is_empty() {
+                format!("{kind}/{name}")
+            } else {
+                format!("{kind}/{ns}/{name}")
+            };
+            Diagnostic::at(
+                format!("items[{i}]"),
+                format!(
+                    "{what} already exists in the package and was not generated by this LokiStack; \
+                     remove it, or give the stack another namespace"
+                ),
+            )
+            .in_file(annotations::file_of(item))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// An error ResourceList: the input items unchanged, no generated items, error results.
+fn failure(items: &[Value], config: Option<&Value>, diagnostics: Vec<Diagnostic>) -> Output {
+    let resource = config.map(|c| {
+        let s = |p: &str| {
+            c.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        ResourceRef {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            name: s("/metadata/name"),
+            namespace: Some(s("/metadata/namespace")).filter(|n| !n.is_empty()),
+        }
+    });
+    let index = config.and_then(annotations::index_of);
+    let results: Vec<KrmResult> = diagnostics
+        .iter()
+        .map(|d| KrmResult::from_diagnostic(d, resource.clone(), index))
+        .collect();
+    let resource_list =
+        krm::resource_list::serialize(items, config, &results).unwrap_or_else(|e| {
+            // Serializing the input back failed; report without it.
+            let mut results = results.clone();
+            results.push(KrmResult::from_diagnostic(&Diagnostic::new(e), None, None));
+            krm::resource_list::serialize(&[], None, &results).unwrap_or_default()
+        });
+    Output {
+        resource_list,
+        success: false,
+        diagnostics,
+    }
+}
