@@ -9,17 +9,27 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Largest input the function reads at all (see `MAX_INPUT_BYTES` in the README).
-pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
+/// Largest input the function reads at all (README, "Limits").
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Most YAML nodes one input may hold, aliases expanded: stops "billion laughs"
+/// alias bombs long before they cost memory.
+pub const MAX_NODES: usize = 1_000_000;
+/// Most YAML events aliases may replay in one input (Kubernetes YAML rarely uses any).
+pub const MAX_ALIAS_EVENTS: usize = 100_000;
 
 fn read_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: true,
         legacy_octal_numbers: true,
+        with_snippet: false,
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
+        },
         budget: serde_saphyr::budget! {
             max_documents: 1,
             max_depth: 200,
             max_total_scalar_bytes: MAX_INPUT_BYTES,
+            max_nodes: MAX_NODES,
             max_aliases: 10_000,
             max_anchors: 10_000,
         },
@@ -37,7 +47,17 @@ fn write_options() -> serde_saphyr::SerializerOptions {
 
 /// Parses one YAML (or JSON) document.
 pub fn from_str<T: DeserializeOwned>(input: &str) -> Result<T, String> {
-    serde_saphyr::from_str_with_options(input, read_options()).map_err(|e| e.to_string())
+    serde_saphyr::from_str_with_options(input, read_options()).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("budget breached") {
+            format!(
+                "{msg}: the document expands to more than {MAX_NODES} nodes, replays more than {MAX_ALIAS_EVENTS} events through aliases or nests too deep \
+                 (a YAML alias bomb?); nothing was rendered"
+            )
+        } else {
+            msg
+        }
+    })
 }
 
 /// Serializes one value as a block-style YAML document (no leading `---`).

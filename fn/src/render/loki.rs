@@ -281,6 +281,14 @@ pub fn stateful_set(r: &Resolved, files: &Files) -> StatefulSet {
             "CKV_K8S_43",
             "images are pinned by version tag in the LokiStack config; set spec.loki.image to an @sha256 digest to pin by digest",
         ),
+        (
+            "CKV_K8S_15",
+            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+        ),
+        (
+            "CKV2_K8S_6",
+            "no NetworkPolicy yet: Grafana and Prometheus reach Loki from namespaces this config does not know; see README, Security",
+        ),
     ]);
     annotate(
         &mut meta,

@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction,
     HostPathVolumeSource, ObjectFieldSelector, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
     SeccompProfile, Secret, SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec,
-    Toleration, Volume, VolumeMount,
+    TCPSocketAction, Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -188,6 +188,19 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
             failure_threshold: Some(5),
             ..Probe::default()
         }),
+        // Restart a wedged process; readiness (targets discovered) is a separate matter.
+        liveness_probe: Some(Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::String(HTTP_METRICS.to_owned()),
+                ..TCPSocketAction::default()
+            }),
+            initial_delay_seconds: Some(10),
+            period_seconds: Some(30),
+            timeout_seconds: Some(5),
+            success_threshold: Some(1),
+            failure_threshold: Some(5),
+            ..Probe::default()
+        }),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(restricted_container_security(0)),
         volume_mounts: Some(vec![
@@ -228,6 +241,18 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
         (
             "CKV_K8S_43",
             "images are pinned by version tag in the LokiStack config; set spec.collector.image to an @sha256 digest to pin by digest",
+        ),
+        (
+            "CKV_K8S_15",
+            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+        ),
+        (
+            "CKV_K8S_38",
+            "Promtail discovers the pods of its node through the Kubernetes API, which needs the service account token",
+        ),
+        (
+            "CKV2_K8S_6",
+            "no NetworkPolicy yet: Prometheus scrapes Promtail from a namespace this config does not know; see README, Security",
         ),
     ]);
     annotate(
