@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build test lint unit e2e tools python-tools kustomize golden bench clean lock-python-tools
+.PHONY: render build install test lint tools python-tools kustomize golden bench clean lock-python-tools
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -27,6 +27,14 @@ render: build $(PLUGIN)
 
 build:
 	@cargo build --release --locked --quiet --bin loki-stack-fn
+
+## install: put loki-stack-fn on PATH (PREFIX=~/.local by default) for kustomize and kpt
+PREFIX ?= $(HOME)/.local
+install: build
+	install -D -m 0755 $(BIN) $(PREFIX)/bin/loki-stack-fn
+	install -d $(PREFIX)/share/kustomize/plugin/lokistack.krm.dev/v1alpha1/lokistack
+	ln -sfn $(PREFIX)/bin/loki-stack-fn $(PREFIX)/share/kustomize/plugin/lokistack.krm.dev/v1alpha1/lokistack/LokiStack
+	@echo "installed $(PREFIX)/bin/loki-stack-fn; for kubectl: export KUSTOMIZE_PLUGIN_HOME=$(PREFIX)/share/kustomize/plugin"
 
 $(PLUGIN): | build
 	@mkdir -p $(dir $@) && ln -sfn $(CURDIR)/$(BIN) $@

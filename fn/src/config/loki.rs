@@ -332,3 +332,71 @@ pub fn check_retention_is_enforced(c: &Config) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved() -> Resolved {
+        let doc: serde_json::Value = crate::yaml::from_str(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec: {profile: local, retention: {period: 72h}}\n",
+        )
+        .unwrap();
+        crate::spec::parse(&doc).unwrap()
+    }
+
+    #[test]
+    fn retention_must_be_applied_by_the_compactor() {
+        let good = build(&resolved());
+        assert_eq!(check_retention_is_enforced(&good), Ok(()));
+
+        let mut off = build(&resolved());
+        off.compactor.retention_enabled = false;
+        assert!(
+            check_retention_is_enforced(&off)
+                .unwrap_err()
+                .contains("never be deleted")
+        );
+
+        let mut no_store = build(&resolved());
+        no_store.compactor.delete_request_store = "";
+        assert!(
+            check_retention_is_enforced(&no_store)
+                .unwrap_err()
+                .contains("delete_request_store")
+        );
+
+        let mut short = build(&resolved());
+        short.limits_config.retention_period = "12h".to_owned();
+        assert!(
+            check_retention_is_enforced(&short)
+                .unwrap_err()
+                .contains("under 24h")
+        );
+    }
+
+    #[test]
+    fn every_path_loki_writes_is_on_the_pvc() {
+        let text = crate::yaml::to_string(&build(&resolved())).unwrap();
+        for line in text.lines() {
+            if let Some((_, value)) = line.split_once(": ")
+                && value.starts_with('/')
+                && !value.starts_with(CONFIG_DIR)
+                && !value.starts_with(RUNTIME_CONFIG_DIR)
+            {
+                assert!(
+                    value == DATA_DIR
+                        || value.starts_with("/var/loki/")
+                        || value.starts_with("/tmp/"),
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn old_samples_are_never_older_than_retention() {
+        let r = resolved();
+        assert_eq!(build(&r).limits_config.reject_old_samples_max_age, "72h");
+    }
+}

@@ -150,3 +150,81 @@ pub fn sort_key(o: &Value) -> (usize, String, String) {
 fn sort(objects: &mut [Value]) {
     objects.sort_by_cached_key(sort_key);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack() -> Vec<Value> {
+        let doc: Value = crate::yaml::from_str(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec: {profile: local, retention: {period: 72h}}\n",
+        )
+        .unwrap();
+        render(&crate::spec::parse(&doc).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn checkov_skip_reasons_are_readable_by_checkov() {
+        // checkov splits `CHECK=reason` on every '=': a '=' in the reason breaks the skip.
+        let mut skips = 0;
+        for o in stack() {
+            if let Some(a) = o
+                .pointer("/metadata/annotations")
+                .and_then(Value::as_object)
+            {
+                for (k, v) in a.iter().filter(|(k, _)| k.starts_with("checkov.io/skip")) {
+                    let v = v.as_str().unwrap();
+                    assert_eq!(v.matches('=').count(), 1, "{k}: {v}");
+                    assert!(v.starts_with("CKV"), "{k}: {v}");
+                    skips += 1;
+                }
+            }
+        }
+        assert!(skips > 0);
+    }
+
+    #[test]
+    fn selectors_select_their_pods() {
+        for o in stack() {
+            let Some(selector) = o
+                .pointer("/spec/selector/matchLabels")
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            let Some(labels) = o
+                .pointer("/spec/template/metadata/labels")
+                .and_then(Value::as_object)
+            else {
+                continue; // ServiceMonitors select Services, not pods
+            };
+            for (k, v) in selector {
+                assert_eq!(labels.get(k), Some(v), "{}: {k}", o["metadata"]["name"]);
+            }
+        }
+    }
+
+    #[test]
+    fn services_select_pods_of_a_workload() {
+        let objects = stack();
+        let pods: Vec<&serde_json::Map<String, Value>> = objects
+            .iter()
+            .filter_map(|o| {
+                o.pointer("/spec/template/metadata/labels")
+                    .and_then(Value::as_object)
+            })
+            .collect();
+        for svc in objects.iter().filter(|o| o["kind"] == "Service") {
+            let sel = svc
+                .pointer("/spec/selector")
+                .and_then(Value::as_object)
+                .unwrap();
+            assert!(
+                pods.iter()
+                    .any(|p| sel.iter().all(|(k, v)| p.get(k) == Some(v))),
+                "Service {} selects no pods",
+                svc["metadata"]["name"]
+            );
+        }
+    }
+}
