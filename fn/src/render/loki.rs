@@ -7,21 +7,23 @@ use k8s_openapi::api::apps::v1::{
     StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext, Service,
-    ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
+    ConfigMap, ConfigMapVolumeSource, Container, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, Service, ServiceAccount, ServiceSpec,
+    Volume, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels::{self, Component};
 use super::meta::{annotate, checkov_skips, checksum, object_meta};
 use super::names::{GRPC, HTTP_METRICS, LOKI, LOKI_HEADLESS, LOKI_RUNTIME};
+use super::pod::{
+    container_port, empty_dir, hardened_container, http_get, mount, requirements,
+    runtime_default_seccomp, service_port,
+};
 use crate::config::loki as cfg;
 use crate::spec::Resolved;
-use crate::spec::resolved::{Resources, Storage};
+use crate::spec::resolved::Storage;
 
 pub const UID: i64 = 10001;
 const STORAGE_VOLUME: &str = "storage";
@@ -74,20 +76,10 @@ pub fn config_maps(r: &Resolved, files: &Files) -> Vec<ConfigMap> {
     ]
 }
 
-fn port(name: &str, number: u16) -> ServicePort {
-    ServicePort {
-        name: Some(name.to_owned()),
-        port: i32::from(number),
-        target_port: Some(IntOrString::String(name.to_owned())),
-        protocol: Some("TCP".to_owned()),
-        ..ServicePort::default()
-    }
-}
-
 pub fn services(r: &Resolved) -> Vec<Service> {
     let ports = vec![
-        port(HTTP_METRICS, cfg::HTTP_PORT),
-        port(GRPC, cfg::GRPC_PORT),
+        service_port(HTTP_METRICS, cfg::HTTP_PORT),
+        service_port(GRPC, cfg::GRPC_PORT),
     ];
     let selector = Some(labels::selector(r, component(r)));
     let mut headless_labels = labels::common(r, component(r));
@@ -121,68 +113,15 @@ pub fn services(r: &Resolved) -> Vec<Service> {
     ]
 }
 
-pub fn requirements(res: &Resources) -> ResourceRequirements {
-    let map = |a: &crate::spec::resolved::Amounts| {
-        let mut m = BTreeMap::new();
-        if let Some(cpu) = &a.cpu {
-            m.insert("cpu".to_owned(), Quantity(cpu.as_str().to_owned()));
-        }
-        if let Some(mem) = &a.memory {
-            m.insert("memory".to_owned(), Quantity(mem.as_str().to_owned()));
-        }
-        (!m.is_empty()).then_some(m)
-    };
-    ResourceRequirements {
-        requests: map(&res.requests),
-        limits: map(&res.limits),
-        ..ResourceRequirements::default()
-    }
-}
-
-/// Pod Security "restricted" for a container: no privilege escalation, no capabilities,
-/// read-only root filesystem, RuntimeDefault seccomp.
-pub fn restricted_container_security(run_as_user: i64) -> SecurityContext {
-    SecurityContext {
-        allow_privilege_escalation: Some(false),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".to_owned()]),
-            ..Capabilities::default()
-        }),
-        privileged: Some(false),
-        read_only_root_filesystem: Some(true),
-        run_as_non_root: Some(run_as_user != 0),
-        run_as_user: Some(run_as_user),
-        run_as_group: Some(run_as_user),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".to_owned(),
-            ..SeccompProfile::default()
-        }),
-        ..SecurityContext::default()
-    }
-}
-
 fn http_probe(path: &str, initial_delay: i32, period: i32, failure_threshold: i32) -> Probe {
     Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.to_owned()),
-            port: IntOrString::String(HTTP_METRICS.to_owned()),
-            ..HTTPGetAction::default()
-        }),
+        http_get: Some(http_get(path, HTTP_METRICS)),
         initial_delay_seconds: Some(initial_delay),
         period_seconds: Some(period),
         timeout_seconds: Some(1),
         success_threshold: Some(1),
         failure_threshold: Some(failure_threshold),
         ..Probe::default()
-    }
-}
-
-fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
-    VolumeMount {
-        name: name.to_owned(),
-        mount_path: path.to_owned(),
-        read_only: read_only.then_some(true),
-        ..VolumeMount::default()
     }
 }
 
@@ -202,23 +141,13 @@ pub fn stateful_set(r: &Resolved, files: &Files) -> StatefulSet {
             "-target=all".to_owned(),
         ]),
         ports: Some(vec![
-            ContainerPort {
-                name: Some(HTTP_METRICS.to_owned()),
-                container_port: i32::from(cfg::HTTP_PORT),
-                protocol: Some("TCP".to_owned()),
-                ..ContainerPort::default()
-            },
-            ContainerPort {
-                name: Some(GRPC.to_owned()),
-                container_port: i32::from(cfg::GRPC_PORT),
-                protocol: Some("TCP".to_owned()),
-                ..ContainerPort::default()
-            },
+            container_port(HTTP_METRICS, cfg::HTTP_PORT),
+            container_port(GRPC, cfg::GRPC_PORT),
         ]),
         readiness_probe: Some(http_probe("/ready", 15, 10, 3)),
         liveness_probe: Some(http_probe("/loki/api/v1/status/buildinfo", 30, 30, 10)),
         resources: Some(requirements(&r.loki.resources)),
-        security_context: Some(restricted_container_security(UID)),
+        security_context: Some(hardened_container(UID)),
         volume_mounts: Some(vec![
             mount("config", cfg::CONFIG_DIR, true),
             mount("runtime-config", cfg::RUNTIME_CONFIG_DIR, true),
@@ -272,30 +201,26 @@ pub fn stateful_set(r: &Resolved, files: &Files) -> StatefulSet {
     };
 
     let mut meta = object_meta(LOKI, Some(&r.namespace), labels::common(r, c));
-    let skips = checkov_skips(&[
-        (
-            "CKV_K8S_11",
-            "no CPU limit on purpose: CFS throttling stalls ingestion and queries; the CPU request reserves capacity",
-        ),
-        (
-            "CKV_K8S_43",
-            "images are pinned by version tag in the LokiStack config; set spec.loki.image to an @sha256 digest to pin by digest",
-        ),
-        (
-            "CKV_K8S_15",
-            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
-        ),
-        (
-            "CKV2_K8S_6",
-            "no NetworkPolicy yet: Grafana and Prometheus reach Loki from namespaces this config does not know; see README, Security",
-        ),
-    ]);
-    annotate(
+    checkov_skips(
         &mut meta,
-        &skips
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect::<Vec<_>>(),
+        &[
+            (
+                "CKV_K8S_11",
+                "no CPU limit on purpose: CFS throttling stalls ingestion and queries; the CPU request reserves capacity",
+            ),
+            (
+                "CKV_K8S_43",
+                "images are pinned by version tag in the LokiStack config; set spec.loki.image to an @sha256 digest to pin by digest",
+            ),
+            (
+                "CKV_K8S_15",
+                "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+            ),
+            (
+                "CKV2_K8S_6",
+                "no NetworkPolicy yet: Grafana and Prometheus reach Loki from namespaces this config does not know; see README, Security",
+            ),
+        ],
     );
 
     StatefulSet {
@@ -332,10 +257,7 @@ pub fn stateful_set(r: &Resolved, files: &Files) -> StatefulSet {
                         run_as_group: Some(UID),
                         run_as_non_root: Some(true),
                         run_as_user: Some(UID),
-                        seccomp_profile: Some(SeccompProfile {
-                            type_: "RuntimeDefault".to_owned(),
-                            ..SeccompProfile::default()
-                        }),
+                        seccomp_profile: Some(runtime_default_seccomp()),
                         ..PodSecurityContext::default()
                     }),
                     // Time for the ingester to flush its in-memory chunks to the PVC.
@@ -344,11 +266,7 @@ pub fn stateful_set(r: &Resolved, files: &Files) -> StatefulSet {
                     volumes: Some(vec![
                         config_map_volume("config", LOKI),
                         config_map_volume("runtime-config", LOKI_RUNTIME),
-                        Volume {
-                            name: "tmp".to_owned(),
-                            empty_dir: Some(EmptyDirVolumeSource::default()),
-                            ..Volume::default()
-                        },
+                        empty_dir("tmp"),
                     ]),
                     ..PodSpec::default()
                 }),

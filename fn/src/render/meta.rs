@@ -36,15 +36,13 @@ pub fn checksum(text: &str) -> String {
 
 /// `checkov.io/skipN: CHECK=reason` annotations: every security check we do not pass
 /// is named on the object itself, with the reason, for reviewers and scanners alike.
-pub fn checkov_skips(skips: &[(&str, &str)]) -> Vec<(String, String)> {
-    skips
-        .iter()
-        .enumerate()
-        .map(|(i, (check, why))| {
-            (
-                format!("checkov.io/skip{}", i + 1),
-                format!("{check}={why}"),
-            )
-        })
-        .collect()
+/// (checkov splits on '=', so a reason must not contain one.)
+pub fn checkov_skips(meta: &mut ObjectMeta, skips: &[(&str, &str)]) {
+    let map = meta.annotations.get_or_insert_with(BTreeMap::new);
+    for (i, (check, why)) in skips.iter().enumerate() {
+        map.insert(
+            format!("checkov.io/skip{}", i + 1),
+            format!("{check}={why}"),
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod meta;
 pub mod monitoring;
 pub mod names;
 pub mod namespace;
+pub mod pod;
 pub mod promtail;
 
 use serde::Serialize;

@@ -12,19 +12,21 @@ use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, RollingUpdateDaemonSet,
 };
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction,
-    HostPathVolumeSource, ObjectFieldSelector, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    SeccompProfile, Secret, SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec,
-    TCPSocketAction, Toleration, Volume, VolumeMount,
+    Container, EnvVar, EnvVarSource, HostPathVolumeSource, ObjectFieldSelector, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, Secret, SecretVolumeSource, Service, ServiceAccount,
+    ServiceSpec, TCPSocketAction, Toleration, Volume,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels::{self, Component};
-use super::loki::{requirements, restricted_container_security};
 use super::meta::{annotate, checkov_skips, checksum, object_meta};
 use super::names::{HTTP_METRICS, PROMTAIL};
+use super::pod::{
+    container_port, empty_dir, hardened_container, http_get, mount, requirements,
+    runtime_default_seccomp, service_port,
+};
 use crate::config::promtail as cfg;
 use crate::spec::Resolved;
 
@@ -113,13 +115,7 @@ pub fn service(r: &Resolved) -> Service {
         ),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
-            ports: Some(vec![ServicePort {
-                name: Some(HTTP_METRICS.to_owned()),
-                port: i32::from(cfg::HTTP_PORT),
-                target_port: Some(IntOrString::String(HTTP_METRICS.to_owned())),
-                protocol: Some("TCP".to_owned()),
-                ..ServicePort::default()
-            }]),
+            ports: Some(vec![service_port(HTTP_METRICS, cfg::HTTP_PORT)]),
             selector: Some(labels::selector(r, component(r))),
             ..ServiceSpec::default()
         }),
@@ -135,15 +131,6 @@ fn host_path(name: &str, path: &str, kind: &str) -> Volume {
             type_: Some(kind.to_owned()),
         }),
         ..Volume::default()
-    }
-}
-
-fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
-    VolumeMount {
-        name: name.to_owned(),
-        mount_path: path.to_owned(),
-        read_only: read_only.then_some(true),
-        ..VolumeMount::default()
     }
 }
 
@@ -169,18 +156,9 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
             }),
             ..EnvVar::default()
         }]),
-        ports: Some(vec![ContainerPort {
-            name: Some(HTTP_METRICS.to_owned()),
-            container_port: i32::from(cfg::HTTP_PORT),
-            protocol: Some("TCP".to_owned()),
-            ..ContainerPort::default()
-        }]),
+        ports: Some(vec![container_port(HTTP_METRICS, cfg::HTTP_PORT)]),
         readiness_probe: Some(Probe {
-            http_get: Some(HTTPGetAction {
-                path: Some("/ready".to_owned()),
-                port: IntOrString::String(HTTP_METRICS.to_owned()),
-                ..HTTPGetAction::default()
-            }),
+            http_get: Some(http_get("/ready", HTTP_METRICS)),
             initial_delay_seconds: Some(10),
             period_seconds: Some(10),
             timeout_seconds: Some(1),
@@ -202,7 +180,7 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
             ..Probe::default()
         }),
         resources: Some(requirements(&r.collector.resources)),
-        security_context: Some(restricted_container_security(0)),
+        security_context: Some(hardened_container(0)),
         volume_mounts: Some(vec![
             mount("config", cfg::CONFIG_DIR, true),
             mount("pods", cfg::PODS_LOG_DIR, true),
@@ -228,39 +206,35 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
     );
 
     let mut meta = object_meta(PROMTAIL, Some(&r.namespace), labels::common(r, c));
-    let skips = checkov_skips(&[
-        (
-            "CKV_K8S_11",
-            "no CPU limit on purpose: throttling a log shipper delays logs; the CPU request reserves capacity",
-        ),
-        (
-            "CKV_K8S_23",
-            "runs as root by necessity: the kubelet writes pod logs as root with mode 0640; all capabilities are dropped",
-        ),
-        ("CKV_K8S_40", "runs as UID 0 by necessity (see CKV_K8S_23)"),
-        (
-            "CKV_K8S_43",
-            "images are pinned by version tag in the LokiStack config; set spec.collector.image to an @sha256 digest to pin by digest",
-        ),
-        (
-            "CKV_K8S_15",
-            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
-        ),
-        (
-            "CKV_K8S_38",
-            "Promtail discovers the pods of its node through the Kubernetes API, which needs the service account token",
-        ),
-        (
-            "CKV2_K8S_6",
-            "no NetworkPolicy yet: Prometheus scrapes Promtail from a namespace this config does not know; see README, Security",
-        ),
-    ]);
-    annotate(
+    checkov_skips(
         &mut meta,
-        &skips
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect::<Vec<_>>(),
+        &[
+            (
+                "CKV_K8S_11",
+                "no CPU limit on purpose: throttling a log shipper delays logs; the CPU request reserves capacity",
+            ),
+            (
+                "CKV_K8S_23",
+                "runs as root by necessity: the kubelet writes pod logs as root with mode 0640; all capabilities are dropped",
+            ),
+            ("CKV_K8S_40", "runs as UID 0 by necessity (see CKV_K8S_23)"),
+            (
+                "CKV_K8S_43",
+                "images are pinned by version tag in the LokiStack config; set spec.collector.image to an @sha256 digest to pin by digest",
+            ),
+            (
+                "CKV_K8S_15",
+                "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+            ),
+            (
+                "CKV_K8S_38",
+                "Promtail discovers the pods of its node through the Kubernetes API, which needs the service account token",
+            ),
+            (
+                "CKV2_K8S_6",
+                "no NetworkPolicy yet: Prometheus scrapes Promtail from a namespace this config does not know; see README, Security",
+            ),
+        ],
     );
 
     DaemonSet {
@@ -286,10 +260,7 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
                     security_context: Some(PodSecurityContext {
                         run_as_user: Some(0),
                         run_as_group: Some(0),
-                        seccomp_profile: Some(SeccompProfile {
-                            type_: "RuntimeDefault".to_owned(),
-                            ..SeccompProfile::default()
-                        }),
+                        seccomp_profile: Some(runtime_default_seccomp()),
                         ..PodSecurityContext::default()
                     }),
                     // Every node, including tainted control-plane nodes.
@@ -310,11 +281,7 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
                         },
                         host_path("pods", cfg::PODS_LOG_DIR, "Directory"),
                         host_path("positions", &r.collector.positions_dir, "DirectoryOrCreate"),
-                        Volume {
-                            name: "tmp".to_owned(),
-                            empty_dir: Some(EmptyDirVolumeSource::default()),
-                            ..Volume::default()
-                        },
+                        empty_dir("tmp"),
                     ]),
                     ..PodSpec::default()
                 }),
