@@ -2,5 +2,6 @@
 //! Our own types, following the kpt/kustomize function spec (`config.kubernetes.io/v1`).
 
 pub mod annotations;
+pub mod package;
 pub mod resource_list;
 pub mod result;
