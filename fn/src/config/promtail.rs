@@ -1,10 +1,14 @@
 //! `promtail.yaml` of Promtail 3.6, the subset this stack sets.
 //!
 //! Promtail runs with `-config.expand-env=true` so that pod discovery can be limited to
-//! its own node (`spec.nodeName=${HOSTNAME}`). Promtail's env expansion also rewrites
-//! `$$`, `\\` and `\/` and expands every `${...}`, so the rendered file must contain none
-//! of those but `${HOSTNAME}`: `check_expand_env_safe` enforces it, which is why the
-//! regular expressions below avoid backslashes (`[{]` instead of `\{`).
+//! its own node (`spec.nodeName=${HOSTNAME}`). Promtail's env expansion (drone/envsubst)
+//! works on the raw file text: it also turns `$$` into `$`, `\\` into `\` and `\/` into
+//! `/`, and expands every `${...}`. So the rendered file must contain none of those but
+//! `${HOSTNAME}`; `check_expand_env_safe` enforces it. That is why the regular
+//! expressions below use no backslashes (`[{]` instead of `\{`), and why the match
+//! selectors, which must quote `"` as `\"` (Promtail's match stage parser has no
+//! backtick strings), are written as YAML literal blocks, where a backslash is not
+//! doubled.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -88,7 +92,8 @@ pub enum Stage {
 
 #[derive(Debug, Serialize)]
 pub struct Match {
-    pub selector: String,
+    /// A literal block in YAML: its `\"` escapes reach Promtail untouched.
+    pub selector: serde_saphyr::LitString,
     pub stages: Vec<Stage>,
 }
 
@@ -105,7 +110,7 @@ pub struct Logfmt {
 #[derive(Debug, Serialize)]
 pub struct Template {
     pub source: &'static str,
-    pub template: String,
+    pub template: serde_saphyr::LitString,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -129,17 +134,59 @@ pub const JSON_LINE: &str = "^[[:space:]]*[{]";
 /// A line go-logfmt decodes without error (Promtail logs `level=error ... failed to
 /// decode logfmt` for any other line fed to its logfmt stage). Deliberately stricter
 /// than the decoder: pairs are separated by spaces or tabs only, no control character
-/// (DEL included) appears anywhere, keys hold no U+FFFD, and a quoted value holds no
-/// backslash, backtick or '['. Lines it refuses are still shipped, just without a
-/// parsed level. Lines over 64 KiB exceed the decoder's buffer and are not gated
-/// (README, "Known limits"). Checked against a port of the decoder in the tests below.
+/// (DEL included) appears anywhere, keys hold no U+FFFD, and quoted values hold only the
+/// escapes the decoder accepts. Lines it refuses are still shipped, just without a
+/// parsed level. Checked against a port of the decoder in the tests below.
+///
+/// Written without a single backslash (see the module docs): `BACKSLASH` is the class of
+/// every character but the backslash, negated.
 pub const LOGFMT_LINE: &str = concat!(
     "^[[:blank:]]*",
-    "[^[:cntrl:] =\"\u{FFFD}]+(=([^[:cntrl:] =\"]*|\"([^[:cntrl:][:punct:]]|[]!#-/:-@^_{-~])*\"))?",
+    logfmt_pair!(),
     "([[:blank:]]+",
-    "[^[:cntrl:] =\"\u{FFFD}]+(=([^[:cntrl:] =\"]*|\"([^[:cntrl:][:punct:]]|[]!#-/:-@^_{-~])*\"))?",
+    logfmt_pair!(),
     ")*[[:blank:]]*$",
 );
+
+/// Matches exactly one backslash: not `]`..`~`, not non-ASCII, not a control
+/// character, not space, not `!`..`[`.
+pub const BACKSLASH: &str = "[^]^-~[:^ascii:][:cntrl:] !-[]";
+
+macro_rules! logfmt_pair {
+    () => {
+        concat!(
+            // key: anything but blanks, controls, '=', '"' and U+FFFD
+            "[^[:cntrl:] =\"\u{FFFD}]+",
+            "(=(",
+            // unquoted value
+            "[^[:cntrl:] =\"]*",
+            "|",
+            // quoted value: plain characters or a valid escape
+            "\"(",
+            "[^[:cntrl:][:punct:]]|[]!#-/:-@Z-[^-`{-~]",
+            "|",
+            "[^]^-~[:^ascii:][:cntrl:] !-[]",
+            "([\"/'bfnrt]|[^]^-~[:^ascii:][:cntrl:] !-[]|u[0-9a-fA-F]{4})",
+            ")*\"",
+            "))?",
+        )
+    };
+}
+use logfmt_pair;
+
+/// Lines of 16000 characters or more: go-logfmt reads through a 64 KiB `bufio.Scanner`
+/// and fails ("token too long") on longer lines, and 16000 characters of at most 4
+/// bytes stay under it. Go's regexp caps a repeat count at 1000, nested ones included,
+/// hence the chain.
+pub fn long_line() -> String {
+    format!("^{}", ".{1000}".repeat(LONG_LINE_CHARS / 1000))
+}
+
+pub const LONG_LINE_CHARS: usize = 16_000;
+/// The decoder's buffer: any line shorter than LONG_LINE_CHARS characters fits it.
+const LOGFMT_DECODER_BUFFER: usize = 64 * 1024;
+const _: () =
+    assert!(4 * LONG_LINE_CHARS < LOGFMT_DECODER_BUFFER && LONG_LINE_CHARS.is_multiple_of(1000));
 
 /// A `level=` key somewhere in the line.
 pub const HAS_LEVEL_KEY: &str = "(^|[[:blank:]])level=";
@@ -213,12 +260,32 @@ fn relabel_replace(source: &[&'static str], target: &'static str) -> Relabel {
     }
 }
 
+/// A LogQL double-quoted string (Promtail's match stage parser knows no backticks).
+fn logql_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 fn pipeline() -> Vec<Stage> {
-    let selector = |filters: &str| format!("{{job=\"{JOB}\"}} {filters}");
+    let selector = |filters: &[(&str, &str)]| {
+        let mut s = format!("{{job={}}}", logql_string(JOB));
+        for (op, regex) in filters {
+            s.push_str(&format!(" {op} {}", logql_string(regex)));
+        }
+        serde_saphyr::LitString(s)
+    };
     vec![
         Stage::Cri(BTreeMap::new()),
         Stage::Match(Match {
-            selector: selector(&format!("|~ `{JSON_LINE}`")),
+            selector: selector(&[("|~", JSON_LINE)]),
             stages: vec![Stage::Json(Json {
                 expressions: BTreeMap::from([
                     ("level".to_owned(), "level || lvl || severity".to_owned()),
@@ -227,16 +294,19 @@ fn pipeline() -> Vec<Stage> {
             })],
         }),
         Stage::Match(Match {
-            selector: selector(&format!(
-                "!~ `{JSON_LINE}` |~ `{HAS_LEVEL_KEY}` |~ `{LOGFMT_LINE}`"
-            )),
+            selector: selector(&[
+                ("!~", JSON_LINE),
+                ("|~", HAS_LEVEL_KEY),
+                ("!~", &long_line()),
+                ("|~", LOGFMT_LINE),
+            ]),
             stages: vec![Stage::Logfmt(Logfmt {
                 mapping: BTreeMap::from([("level".to_owned(), "level".to_owned())]),
             })],
         }),
         Stage::Template(Template {
             source: "level",
-            template: level_template(),
+            template: serde_saphyr::LitString(level_template()),
         }),
         Stage::Labels(BTreeMap::from([("level".to_owned(), "level".to_owned())])),
     ]
@@ -572,6 +642,8 @@ mod tests {
             "time=\"2024-05-01T10:00:00Z\" level=error msg=\"connection refused (retrying)\" attempt=3",
             "level=debug",
             "t=2024 lvl=info level=INFO path=/api/v1/push status=204",
+            "level=info key=\"with \\\"escaped\\\" quotes\" path=\"C:\\\\tmp\" u=\"\\u00e9\"",
+            "level=warn msg=\"[brackets] and `ticks`\"",
         ] {
             assert!(gate.is_match(line.as_bytes()), "{line}");
             assert_eq!(go_logfmt_decode(line.as_bytes()), Ok(()));
@@ -591,6 +663,38 @@ mod tests {
         let has_level = regex::Regex::new(HAS_LEVEL_KEY).unwrap();
         assert!(has_level.is_match("ts=1 level=info"));
         assert!(!has_level.is_match("loglevel=info"));
+    }
+
+    #[test]
+    fn lines_too_long_for_the_decoder_are_not_gated_in() {
+        // Rust's regex compiles Unicode `.` larger than Go's; raise its size limit.
+        let long = regex::RegexBuilder::new(&long_line())
+            .size_limit(1 << 30)
+            .build()
+            .unwrap();
+        let line = |n: usize| format!("level=info msg={}", "x".repeat(n - 15));
+        assert!(!long.is_match(&line(LONG_LINE_CHARS - 1)));
+        assert!(long.is_match(&line(LONG_LINE_CHARS)));
+        assert!(
+            long.is_match(&"é".repeat(16_000)),
+            "counts characters, not bytes"
+        );
+    }
+
+    #[test]
+    fn backslash_class_matches_only_a_backslash() {
+        let class = regex::Regex::new(&format!("^{BACKSLASH}$")).unwrap();
+        let matched: Vec<char> = (0..0x3_0000)
+            .filter_map(char::from_u32)
+            .filter(|c| class.is_match(&c.to_string()))
+            .collect();
+        assert_eq!(matched, ['\\']);
+        assert!(!BACKSLASH.contains('\\'));
+        assert_eq!(
+            LOGFMT_LINE.matches(BACKSLASH).count(),
+            4,
+            "the pair macro spells BACKSLASH out"
+        );
     }
 
     #[test]
