@@ -333,9 +333,14 @@ fn relabels(r: &Resolved) -> Vec<Relabel> {
             ..Relabel::default()
         },
         Relabel {
+            // The first that is set: the recommended label, the classic ones (system pods
+            // and Talos' static control-plane pods use k8s-app / component), the owning
+            // controller without its hash suffix, the pod name.
             source_labels: vec![
                 "__meta_kubernetes_pod_label_app_kubernetes_io_name",
                 "__meta_kubernetes_pod_label_app",
+                "__meta_kubernetes_pod_label_k8s_app",
+                "__meta_kubernetes_pod_label_component",
                 "__tmp_controller_name",
                 "__meta_kubernetes_pod_name",
             ],
@@ -713,6 +718,39 @@ mod tests {
             !t.contains('$'),
             "no template variables: expand-env would see them"
         );
+    }
+
+    fn resolved(extra: &str) -> Resolved {
+        let doc: serde_json::Value = crate::yaml::from_str(&format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: local\n  retention: {{period: 72h}}\n{extra}"
+        ))
+        .unwrap();
+        crate::spec::parse(&doc).unwrap()
+    }
+
+    #[test]
+    fn excluded_namespaces_are_dropped_before_anything_else() {
+        let with = relabels(&resolved(
+            "  collector: {pods: {excludeNamespaces: [payments, kube-public]}}\n",
+        ));
+        assert_eq!(with[0].action, "drop");
+        assert_eq!(with[0].source_labels, ["__meta_kubernetes_namespace"]);
+        assert_eq!(with[0].regex.as_deref(), Some("payments|kube-public"));
+        let without = relabels(&resolved(""));
+        assert!(without.iter().all(|r| r.action != "drop"));
+    }
+
+    #[test]
+    fn the_rendered_config_survives_expand_env() {
+        let text = crate::yaml::to_string(&build(&resolved(""))).unwrap();
+        assert_eq!(check_expand_env_safe(&text), Ok(()));
+        assert!(text.contains("field: spec.nodeName=${HOSTNAME}"));
+        assert!(
+            text.contains("selector: |-"),
+            "selectors are literal blocks:\n{text}"
+        );
+        // Promtail's match-stage parser knows no backtick strings.
+        assert!(!text.contains("~ `"), "backtick LogQL string:\n{text}");
     }
 
     #[test]
