@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build install test lint tools python-tools kustomize golden bench clean lock-python-tools
+.PHONY: render build install test lint tools python-tools kustomize wasm-target golden bench clean lock-python-tools
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -40,15 +40,21 @@ $(PLUGIN): | build
 	@mkdir -p $(dir $@) && ln -sfn $(CURDIR)/$(BIN) $@
 
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
-test: lint tools build $(PLUGIN)
+test: tools lint build $(PLUGIN)
 	cargo nextest run --workspace --locked --no-fail-fast
 
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	@# The core stays pure (no I/O): it must build for WebAssembly.
+	cargo check --locked --quiet --target wasm32-unknown-unknown -p loki-stack-fn --lib
 
-## tools: the test suite's own tools, pinned: Python validators in .venv, kustomize in .cache
-tools: python-tools kustomize
+## tools: the test suite's own tools, pinned: Python validators in .venv, kustomize in .cache,
+## the wasm32 standard library (the core must build for WebAssembly)
+tools: python-tools kustomize wasm-target
+
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 python-tools: $(VENV)/.installed
 $(VENV)/.installed: tools/requirements.txt

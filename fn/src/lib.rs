@@ -3,7 +3,8 @@
 //!
 //! The core is pure (no I/O, no environment, no clock): [`process`] maps a ResourceList
 //! to a ResourceList, [`render_plain`] maps a LokiStack document to plain YAML. The CLI
-//! (`main.rs`) and the WebAssembly build share it.
+//! (`main.rs`) uses it, and it builds for `wasm32-unknown-unknown` (checked by `make test`)
+//! for the coming WebAssembly build.
 //!
 //! Flow: parse -> resolve profile defaults and validate (collecting every error with
 //! its field path) -> render each component -> sort -> merge with pass-through items
