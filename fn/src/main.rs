@@ -127,11 +127,15 @@ fn plain(file: &str, target: PlainTarget) -> Result<ExitCode> {
             Some(file),
         )
     };
-    let shown = match (target, name) {
-        // kustomize hands us a temp file; its name means nothing to the user.
-        (PlainTarget::KustomizePlugin, _) => Some("LokiStack (kustomize generator config)"),
-        (_, name) => name.or(Some("<stdin>")),
-    };
+    // kustomize hands a legacy plugin a temp file, whose name means nothing to the user;
+    // the kustomization directory that lists the generator does.
+    let plugin_origin = (target == PlainTarget::KustomizePlugin).then(|| {
+        match std::env::var("KUSTOMIZE_PLUGIN_CONFIG_ROOT") {
+            Ok(root) => format!("LokiStack generator of {root}/kustomization.yaml"),
+            Err(_) => "LokiStack generator config".to_owned(),
+        }
+    });
+    let shown = plugin_origin.as_deref().or(name).or(Some("<stdin>"));
     let result = if bytes.len() > MAX_INPUT_BYTES {
         Err(format!(
             "larger than {} MiB: not a LokiStack config",

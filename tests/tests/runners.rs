@@ -267,8 +267,11 @@ fn kustomize_fails_the_build_when_the_function_refuses_the_config() {
     );
     assert_ne!(out.code, 0, "kubectl must fail:\n{}", out.stdout);
     assert!(
-        out.stderr.contains("did you mean \"10Gi\""),
-        "{}",
+        out.stderr.contains("did you mean \"10Gi\"")
+            && out
+                .stderr
+                .contains("overlays/local/kubectl/kustomization.yaml"),
+        "names the field and the kustomization: {}",
         out.stderr
     );
 }
