@@ -32,6 +32,15 @@ pub struct Output {
     pub success: bool,
     /// The errors again, for stderr.
     pub diagnostics: Vec<Diagnostic>,
+    /// Problems that did not stop the render (also warning results), for stderr.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What [`render_plain`] produces: the YAML stream and the warnings for stderr.
+#[derive(Debug, Clone)]
+pub struct Plain {
+    pub yaml: String,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
@@ -97,15 +106,23 @@ pub fn process(input: &str) -> Output {
     let count = objects.len() - 1;
     let mut items = kept;
     items.extend(objects);
-    let results = [KrmResult::info(format!(
-        "rendered {count} objects for {} (profile {}, namespace {})",
-        generated.owner, generated.profile, generated.namespace
-    ))];
+    let resource = Some(resource_ref(config));
+    let index = annotations::index_of(config);
+    let mut results: Vec<KrmResult> = generated
+        .warnings
+        .iter()
+        .map(|d| KrmResult::warning(d, resource.clone(), index))
+        .collect();
+    results.push(KrmResult::info(format!(
+        "rendered {count} objects for {} (profile {}, mode {}, namespace {})",
+        generated.owner, generated.profile, generated.mode, generated.namespace
+    )));
     match krm::resource_list::serialize(&items, Some(config), &results) {
         Ok(resource_list) => Output {
             resource_list,
             success: true,
             diagnostics: Vec::new(),
+            warnings: generated.warnings,
         },
         Err(e) => failure(&list.items, Some(config), vec![Diagnostic::new(e)]),
     }
@@ -125,7 +142,7 @@ pub fn render_plain(
     config_text: &str,
     file: Option<&str>,
     target: PlainTarget,
-) -> Result<String, Diagnostics> {
+) -> Result<Plain, Diagnostics> {
     let what = "a LokiStack config (apiVersion: lokistack.krm.dev/v1alpha1, kind: LokiStack)";
     let config = krm::resource_list::parse_document(config_text, what)
         .map_err(|d| Diagnostics::from(d.in_file(file)))?;
@@ -141,14 +158,19 @@ pub fn render_plain(
         }
         out.push_str(&yaml::to_string(o).map_err(|e| Diagnostics::from(Diagnostic::new(e)))?);
     }
-    Ok(out)
+    Ok(Plain {
+        yaml: out,
+        warnings: generated.warnings,
+    })
 }
 
 struct Generated {
     objects: Vec<Value>,
     owner: String,
     profile: &'static str,
+    mode: &'static str,
     namespace: String,
+    warnings: Vec<Diagnostic>,
 }
 
 /// Config document -> owned, sorted objects of the stack (no runner annotations).
@@ -171,7 +193,13 @@ fn generate(config: &Value, file: Option<&str>) -> Result<Generated, Vec<Diagnos
             spec::types::Profile::Local => "local",
             spec::types::Profile::Cloud => "cloud",
         },
+        mode: match resolved.mode {
+            spec::types::Mode::SingleBinary => "SingleBinary",
+            spec::types::Mode::SimpleScalable => "SimpleScalable",
+            spec::types::Mode::Distributed => "Distributed",
+        },
         namespace: resolved.namespace,
+        warnings: with_file(resolved.warnings),
     })
 }
 
@@ -184,20 +212,7 @@ fn owned_guard(owner: &str) -> Value {
 
 /// An error ResourceList: the input items unchanged, no generated items, error results.
 fn failure(items: &[Value], config: Option<&Value>, diagnostics: Vec<Diagnostic>) -> Output {
-    let resource = config.map(|c| {
-        let s = |p: &str| {
-            c.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        ResourceRef {
-            api_version: s("/apiVersion"),
-            kind: s("/kind"),
-            name: s("/metadata/name"),
-            namespace: Some(s("/metadata/namespace")).filter(|n| !n.is_empty()),
-        }
-    });
+    let resource = config.map(resource_ref);
     let index = config.and_then(annotations::index_of);
     let results: Vec<KrmResult> = diagnostics
         .iter()
@@ -214,5 +229,22 @@ fn failure(items: &[Value], config: Option<&Value>, diagnostics: Vec<Diagnostic>
         resource_list,
         success: false,
         diagnostics,
+        warnings: Vec::new(),
+    }
+}
+
+/// The LokiStack a result is about.
+fn resource_ref(c: &Value) -> ResourceRef {
+    let s = |p: &str| {
+        c.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    ResourceRef {
+        api_version: s("/apiVersion"),
+        kind: s("/kind"),
+        name: s("/metadata/name"),
+        namespace: Some(s("/metadata/namespace")).filter(|n| !n.is_empty()),
     }
 }

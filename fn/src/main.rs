@@ -106,6 +106,9 @@ fn krm() -> Result<ExitCode> {
     }
     let input = read_bounded(stdin.lock())?;
     let output = process_bytes(&input);
+    for d in &output.warnings {
+        eprintln!("loki-stack-fn: warning: {d}");
+    }
     for d in &output.diagnostics {
         eprintln!("loki-stack-fn: error: {d}");
     }
@@ -157,8 +160,11 @@ fn plain(file: &str, target: PlainTarget) -> Result<ExitCode> {
         }
     };
     match render_plain(text, shown, target) {
-        Ok(yaml) => {
-            write_stdout(&yaml)?;
+        Ok(plain) => {
+            for d in &plain.warnings {
+                eprintln!("loki-stack-fn: warning: {d}");
+            }
+            write_stdout(&plain.yaml)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Diagnostics(ds)) => {

@@ -1,6 +1,8 @@
 //! Typed models of the configuration files the stack's programs read, so that a
 //! misspelt key is a compile error instead of a pod in CrashLoopBackOff.
 
+pub mod expand_env;
 pub mod grafana;
 pub mod loki;
+pub mod nginx;
 pub mod promtail;

@@ -19,6 +19,8 @@ pub const CONFIG_DIR: &str = "/etc/promtail";
 pub const CONFIG_FILE: &str = "promtail.yaml";
 /// Where the host's positions directory is mounted in the container.
 pub const POSITIONS_MOUNT: &str = "/var/lib/promtail";
+/// Where the gateway password is mounted (key `password`), with gateway auth on.
+pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
 pub const PODS_LOG_DIR: &str = "/var/log/pods";
 pub const HTTP_PORT: u16 = 9080;
 pub const JOB: &str = "kubernetes-pods";
@@ -46,6 +48,18 @@ pub struct Server {
 #[derive(Debug, Serialize)]
 pub struct Client {
     pub url: String,
+    /// `X-Scope-OrgID` of every push (tenancy on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basic_auth: Option<BasicAuth>,
+}
+
+/// Login at the gateway; the password is read from the mounted Secret.
+#[derive(Debug, Serialize)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password_file: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -397,7 +411,16 @@ pub fn build(r: &Resolved) -> Config {
             log_format: "logfmt",
         },
         clients: vec![Client {
-            url: format!("{}/loki/api/v1/push", r.loki_url()),
+            url: r.push_url(),
+            tenant_id: r.tenancy.enabled.then(|| r.tenancy.tenant_id.clone()),
+            basic_auth: r
+                .gateway
+                .as_ref()
+                .and_then(|g| g.auth.as_ref())
+                .map(|a| BasicAuth {
+                    username: a.username.clone(),
+                    password_file: format!("{GATEWAY_AUTH_DIR}/password"),
+                }),
         }],
         positions: Positions {
             filename: format!("{POSITIONS_MOUNT}/positions.yaml"),
@@ -420,26 +443,7 @@ pub fn build(r: &Resolved) -> Config {
 
 /// The rendered file must mean the same after Promtail's `-config.expand-env`.
 pub fn check_expand_env_safe(text: &str) -> Result<(), String> {
-    for bad in ["$$", "\\\\", "\\/"] {
-        if text.contains(bad) {
-            return Err(format!(
-                "the Promtail config contains {bad:?}, which -config.expand-env would rewrite"
-            ));
-        }
-    }
-    let allowed = format!("${{{NODE_ENV}}}");
-    let mut rest = text;
-    while let Some(pos) = rest.find("${") {
-        let tail = rest.get(pos..).unwrap_or_default();
-        if !tail.starts_with(&allowed) {
-            return Err(format!(
-                "the Promtail config references {:?}; only {allowed} is set",
-                tail.chars().take(20).collect::<String>()
-            ));
-        }
-        rest = tail.get(allowed.len()..).unwrap_or_default();
-    }
-    Ok(())
+    super::expand_env::check(text, &[NODE_ENV], "Promtail", false)
 }
 
 #[cfg(test)]

@@ -58,6 +58,13 @@ impl KrmResult {
         }
     }
 
+    pub fn warning(d: &Diagnostic, resource: Option<ResourceRef>, index: Option<u32>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::from_diagnostic(d, resource, index)
+        }
+    }
+
     pub fn from_diagnostic(
         d: &Diagnostic,
         resource: Option<ResourceRef>,

@@ -2,6 +2,10 @@
 //! pure function of `Resolved`. The result is sorted so output is byte-identical for
 //! the same input.
 
+pub mod cache;
+pub mod disruption;
+pub mod exposure;
+pub mod gateway;
 pub mod grafana;
 pub mod guard;
 pub mod labels;
@@ -30,25 +34,23 @@ pub fn owner(config_namespace: Option<&str>, name: &str) -> String {
     }
 }
 
-fn to_value<T: Serialize>(object: &T) -> Result<Value, String> {
+pub(crate) fn to_value<T: Serialize>(object: &T) -> Result<Value, String> {
     serde_json::to_value(object).map_err(|e| format!("internal error serializing an object: {e}"))
 }
 
 /// Renders the whole stack, sorted. Errors are internal invariant violations (for
 /// example, a config that would not enforce retention), never input problems.
 pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
-    let loki_files = loki::files(r)?;
     let promtail_config = promtail::config_file(r)?;
 
     let mut out = vec![to_value(&namespace::render(r))?];
-    out.push(to_value(&loki::service_account(r))?);
-    for cm in loki::config_maps(r, &loki_files) {
-        out.push(to_value(&cm)?);
+    out.extend(loki::objects(r)?);
+    out.extend(gateway::objects(r)?);
+    out.extend(exposure::objects(r)?);
+    out.extend(cache::objects(r)?);
+    for pdb in disruption::budgets(r) {
+        out.push(to_value(&pdb)?);
     }
-    for svc in loki::services(r) {
-        out.push(to_value(&svc)?);
-    }
-    out.push(to_value(&loki::stateful_set(r, &loki_files))?);
 
     out.push(to_value(&promtail::service_account(r))?);
     out.push(to_value(&promtail::cluster_role(r))?);
@@ -116,7 +118,7 @@ pub fn set_annotation(object: &mut Value, key: &str, value: &str) {
 }
 
 /// Apply order: what others depend on first (kubectl apply -f reads top to bottom).
-const KIND_ORDER: [&str; 14] = [
+const KIND_ORDER: [&str; 17] = [
     "Namespace",
     "ServiceAccount",
     "ClusterRole",
@@ -129,6 +131,9 @@ const KIND_ORDER: [&str; 14] = [
     "StatefulSet",
     "DaemonSet",
     "Deployment",
+    "PodDisruptionBudget",
+    "Ingress",
+    "HTTPRoute",
     "ServiceMonitor",
     guard::KIND,
 ];

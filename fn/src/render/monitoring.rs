@@ -6,7 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
 };
 use serde::Serialize;
 
-use super::labels::{self, Component};
+use super::labels::{self, Component, Labels};
 use super::meta::object_meta;
 use super::names::HTTP_METRICS;
 use crate::spec::Resolved;
@@ -46,7 +46,8 @@ pub struct Endpoint {
     pub scrape_timeout: String,
 }
 
-fn monitor(r: &Resolved, s: &Settings, c: Component<'_>) -> ServiceMonitor {
+/// `selector`: the Services to scrape (all of a program's components).
+fn monitor(r: &Resolved, s: &Settings, c: Component<'_>, selector: Labels) -> ServiceMonitor {
     let mut l = labels::common(r, c);
     l.extend(s.labels.clone());
     ServiceMonitor {
@@ -55,8 +56,8 @@ fn monitor(r: &Resolved, s: &Settings, c: Component<'_>) -> ServiceMonitor {
         metadata: object_meta(c.app, Some(&r.namespace), l),
         spec: ServiceMonitorSpec {
             selector: LabelSelector {
-                match_labels: Some(labels::selector(r, c)),
-                // Loki's headless Service has the same pods behind it: scrape once.
+                match_labels: Some(selector),
+                // Headless Services have the same pods behind them: scrape once.
                 match_expressions: Some(vec![LabelSelectorRequirement {
                     key: "prometheus.io/service-monitor".to_owned(),
                     operator: "NotIn".to_owned(),
@@ -83,8 +84,15 @@ fn monitor(r: &Resolved, s: &Settings, c: Component<'_>) -> ServiceMonitor {
 }
 
 pub fn service_monitors(r: &Resolved, s: &Settings) -> Vec<ServiceMonitor> {
+    let loki = super::loki::stack_component(r);
+    // Every Loki component's Service (not only the single binary's).
+    let loki_services = Labels::from([
+        ("app.kubernetes.io/name".to_owned(), loki.app.to_owned()),
+        ("app.kubernetes.io/instance".to_owned(), r.name.clone()),
+    ]);
+    let promtail = super::promtail::component(r);
     vec![
-        monitor(r, s, super::loki::component(r)),
-        monitor(r, s, super::promtail::component(r)),
+        monitor(r, s, loki, loki_services),
+        monitor(r, s, promtail, labels::selector(r, promtail)),
     ]
 }

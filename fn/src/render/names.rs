@@ -9,3 +9,29 @@ pub const DATASOURCE_KEY: &str = "loki-datasource.yaml";
 pub const LOKI_HTTP_PORT: u16 = crate::config::loki::HTTP_PORT;
 pub const HTTP_METRICS: &str = "http-metrics";
 pub const GRPC: &str = "grpc";
+pub const GATEWAY: &str = "loki-gateway";
+pub const GATEWAY_HTTP: &str = "http";
+pub const GATEWAY_SERVICE_PORT: u16 = 80;
+pub const MEMBERLIST: &str = "loki-memberlist";
+pub const MEMBERLIST_PORT_NAME: &str = "tcp-memberlist";
+pub const MEMBERLIST_PORT: u16 = 7946;
+pub const MEMCACHED_PORT_NAME: &str = "memcached-client";
+pub const MEMCACHED_PORT: u16 = 11211;
+
+use crate::spec::resolved::Part;
+
+/// The workload and ClusterIP Service of a part: `loki` for the single binary,
+/// `loki-<component>` otherwise (the upstream chart's names).
+pub fn service(part: Part) -> String {
+    match part {
+        Part::SingleBinary => LOKI.to_owned(),
+        Part::Gateway => GATEWAY.to_owned(),
+        other => format!("{LOKI}-{}", other.role()),
+    }
+}
+
+/// The headless Service of a part (every pod's address, for gRPC clients and
+/// StatefulSet pod DNS).
+pub fn headless(part: Part) -> String {
+    format!("{}-headless", service(part))
+}

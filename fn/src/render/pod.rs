@@ -100,3 +100,60 @@ pub fn service_port(name: &str, number: u16) -> ServicePort {
         ..ServicePort::default()
     }
 }
+
+/// A volume from a ConfigMap of the same namespace.
+pub fn config_map_volume(name: &str, config_map: &str) -> Volume {
+    Volume {
+        name: name.to_owned(),
+        config_map: Some(k8s_openapi::api::core::v1::ConfigMapVolumeSource {
+            name: config_map.to_owned(),
+            ..Default::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+/// Placement of a workload's pods: its node selector and tolerations from the config,
+/// and a spread over nodes (ScheduleAnyway: a small cluster still schedules them all).
+#[derive(Debug)]
+pub struct Placement {
+    pub node_selector: Option<BTreeMap<String, String>>,
+    pub tolerations: Option<Vec<k8s_openapi::api::core::v1::Toleration>>,
+    pub topology_spread_constraints:
+        Option<Vec<k8s_openapi::api::core::v1::TopologySpreadConstraint>>,
+}
+
+pub fn placement(
+    w: &crate::spec::resolved::Workload,
+    selector: &BTreeMap<String, String>,
+) -> Placement {
+    use k8s_openapi::api::core::v1::{Toleration, TopologySpreadConstraint};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    let tolerations: Vec<Toleration> = w
+        .tolerations
+        .iter()
+        .map(|t| Toleration {
+            key: t.key.clone().filter(|k| !k.is_empty()),
+            operator: t.operator.clone(),
+            value: t.value.clone().filter(|v| !v.is_empty()),
+            effect: t.effect.clone().filter(|e| !e.is_empty()),
+            toleration_seconds: t.toleration_seconds,
+        })
+        .collect();
+    Placement {
+        node_selector: (!w.node_selector.is_empty()).then(|| w.node_selector.clone()),
+        tolerations: (!tolerations.is_empty()).then_some(tolerations),
+        topology_spread_constraints: (w.replicas > 1).then(|| {
+            vec![TopologySpreadConstraint {
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(selector.clone()),
+                    ..LabelSelector::default()
+                }),
+                max_skew: 1,
+                topology_key: "kubernetes.io/hostname".to_owned(),
+                when_unsatisfiable: "ScheduleAnyway".to_owned(),
+                ..TopologySpreadConstraint::default()
+            }]
+        }),
+    }
+}

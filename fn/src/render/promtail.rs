@@ -12,9 +12,9 @@ use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, RollingUpdateDaemonSet,
 };
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, HostPathVolumeSource, ObjectFieldSelector, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, Secret, SecretVolumeSource, Service, ServiceAccount,
-    ServiceSpec, TCPSocketAction, Toleration, Volume,
+    Container, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, ObjectFieldSelector,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, Secret, SecretVolumeSource, Service,
+    ServiceAccount, ServiceSpec, TCPSocketAction, Toleration, Volume,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -136,6 +136,7 @@ fn host_path(name: &str, path: &str, kind: &str) -> Volume {
 
 pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
     let c = component(r);
+    let gateway_auth = r.gateway.as_ref().and_then(|g| g.auth.as_ref());
     let container = Container {
         name: PROMTAIL.to_owned(),
         image: Some(r.collector.image.clone()),
@@ -181,12 +182,18 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
         }),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(hardened_container(0)),
-        volume_mounts: Some(vec![
-            mount("config", cfg::CONFIG_DIR, true),
-            mount("pods", cfg::PODS_LOG_DIR, true),
-            mount("positions", cfg::POSITIONS_MOUNT, false),
-            mount("tmp", "/tmp", false),
-        ]),
+        volume_mounts: Some({
+            let mut m = vec![
+                mount("config", cfg::CONFIG_DIR, true),
+                mount("pods", cfg::PODS_LOG_DIR, true),
+                mount("positions", cfg::POSITIONS_MOUNT, false),
+                mount("tmp", "/tmp", false),
+            ];
+            if gateway_auth.is_some() {
+                m.push(mount("gateway-auth", cfg::GATEWAY_AUTH_DIR, true));
+            }
+            m
+        }),
         ..Container::default()
     };
 
@@ -270,19 +277,36 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
                     }]),
                     termination_grace_period_seconds: Some(30),
                     containers: vec![container],
-                    volumes: Some(vec![
-                        Volume {
-                            name: "config".to_owned(),
+                    volumes: Some(
+                        vec![
+                            Volume {
+                                name: "config".to_owned(),
+                                secret: Some(SecretVolumeSource {
+                                    secret_name: Some(PROMTAIL.to_owned()),
+                                    ..SecretVolumeSource::default()
+                                }),
+                                ..Volume::default()
+                            },
+                            host_path("pods", cfg::PODS_LOG_DIR, "Directory"),
+                            host_path("positions", &r.collector.positions_dir, "DirectoryOrCreate"),
+                            empty_dir("tmp"),
+                        ]
+                        .into_iter()
+                        .chain(gateway_auth.map(|a| Volume {
+                            name: "gateway-auth".to_owned(),
                             secret: Some(SecretVolumeSource {
-                                secret_name: Some(PROMTAIL.to_owned()),
+                                secret_name: Some(a.secret_name.clone()),
+                                items: Some(vec![KeyToPath {
+                                    key: a.password_key.clone(),
+                                    path: "password".to_owned(),
+                                    ..KeyToPath::default()
+                                }]),
                                 ..SecretVolumeSource::default()
                             }),
                             ..Volume::default()
-                        },
-                        host_path("pods", cfg::PODS_LOG_DIR, "Directory"),
-                        host_path("positions", &r.collector.positions_dir, "DirectoryOrCreate"),
-                        empty_dir("tmp"),
-                    ]),
+                        }))
+                        .collect(),
+                    ),
                     ..PodSpec::default()
                 }),
             },

@@ -1,5 +1,6 @@
 //! The `LokiStack` function config: its types, profile defaults and validation.
 
+pub mod credentials;
 pub mod duration;
 pub mod names;
 pub mod profile;
@@ -7,6 +8,7 @@ pub mod quantity;
 mod resolve;
 pub mod resolved;
 pub mod selector;
+pub mod sizes;
 mod suggest;
 pub mod types;
 
@@ -20,6 +22,10 @@ pub use types::{API_VERSION, KIND};
 /// Every diagnostic carries the field path; callers add the file.
 pub fn parse(doc: &Value) -> Result<Resolved, Vec<Diagnostic>> {
     check_type(doc)?;
+    let leaked = credentials::check(doc);
+    if !leaked.is_empty() {
+        return Err(leaked);
+    }
     let stack: types::LokiStack = serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();
         vec![structural(&path, &e.into_inner().to_string())]

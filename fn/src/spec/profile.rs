@@ -1,6 +1,6 @@
 //! What each profile means when a field is left out.
 
-use super::types::{LogLevel, Mode, Profile};
+use super::types::{LogLevel, Mode, Profile, Size};
 
 /// Defaults of one profile. Every one of them can be overridden in the LokiStack.
 #[derive(Debug, Clone)]
@@ -15,9 +15,6 @@ pub struct Defaults {
     pub schemas: &'static [(&'static str, &'static str)],
     /// Not applied: retention has no default on purpose. Quoted in the error message.
     pub suggested_retention: &'static str,
-    pub ingestion_rate_mb: f64,
-    pub ingestion_burst_size_mb: f64,
-    pub max_streams_per_user: u32,
     pub collector_image: &'static str,
     pub collector_requests: (&'static str, &'static str),
     pub collector_memory_limit: &'static str,
@@ -29,12 +26,26 @@ pub struct Defaults {
     pub datasource_labels: &'static [(&'static str, &'static str)],
     pub service_monitor_labels: &'static [(&'static str, &'static str)],
     pub service_monitor_interval: &'static str,
+    pub size: Size,
+    /// `auth_enabled`: off for a local cluster, on in cloud (tenants from day one).
+    pub tenancy_enabled: bool,
+    pub tenant_id: &'static str,
+    /// Replication factor of the scalable modes (SingleBinary always has 1).
+    pub replication_factor: u32,
+    pub cluster_domain: &'static str,
+    pub gateway_image: &'static str,
+    pub gateway_resolver: &'static str,
+    pub memcached_image: &'static str,
 }
 
 /// Loki 3.7 line; see README "Versions".
 pub const LOKI_IMAGE: &str = "docker.io/grafana/loki:3.7.6";
 /// Promtail is end-of-life upstream; 3.6.11 is the last 3.6 release that shipped an image.
 pub const PROMTAIL_IMAGE: &str = "docker.io/grafana/promtail:3.6.11";
+/// nginx that runs as UID 101 and listens on 8080 (the upstream chart's gateway image).
+pub const GATEWAY_IMAGE: &str = "docker.io/nginxinc/nginx-unprivileged:1.31-alpine";
+/// memcached as the upstream chart pins it.
+pub const MEMCACHED_IMAGE: &str = "docker.io/library/memcached:1.6.45-alpine";
 
 pub const LOCAL: Defaults = Defaults {
     namespace: "logging",
@@ -46,9 +57,6 @@ pub const LOCAL: Defaults = Defaults {
     storage_size: "10Gi",
     schemas: &[("2024-01-01", "v13")],
     suggested_retention: "72h",
-    ingestion_rate_mb: 10.0,
-    ingestion_burst_size_mb: 20.0,
-    max_streams_per_user: 10_000,
     collector_image: PROMTAIL_IMAGE,
     collector_requests: ("50m", "64Mi"),
     collector_memory_limit: "256Mi",
@@ -60,16 +68,28 @@ pub const LOCAL: Defaults = Defaults {
     datasource_labels: &[("grafana_datasource", "1")],
     service_monitor_labels: &[("release", "kube-prometheus-stack")],
     service_monitor_interval: "30s",
+    size: Size::Small,
+    tenancy_enabled: false,
+    tenant_id: "cluster",
+    replication_factor: 3,
+    cluster_domain: "cluster.local",
+    gateway_image: GATEWAY_IMAGE,
+    gateway_resolver: "kube-dns.kube-system.svc.cluster.local.",
+    memcached_image: MEMCACHED_IMAGE,
 };
 
-/// The defaults of a profile, or why that profile cannot be rendered yet.
-pub fn defaults(profile: Profile) -> Result<&'static Defaults, String> {
+/// Cloud: Distributed on object storage, tenancy on; the rest as for local.
+pub const CLOUD: Defaults = Defaults {
+    mode: Mode::Distributed,
+    suggested_retention: "7d",
+    tenancy_enabled: true,
+    ..LOCAL
+};
+
+/// The defaults of a profile.
+pub fn defaults(profile: Profile) -> &'static Defaults {
     match profile {
-        Profile::Local => Ok(&LOCAL),
-        Profile::Cloud => Err(
-            "profile \"cloud\" is not implemented yet: this version renders only the \
-             \"local\" profile (single binary on a filesystem PVC)"
-                .to_owned(),
-        ),
+        Profile::Local => &LOCAL,
+        Profile::Cloud => &CLOUD,
     }
 }

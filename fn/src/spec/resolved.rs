@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::duration::Duration;
 use super::quantity::Quantity;
-use super::types::{LogLevel, Mode, Profile};
+use super::types::{LogLevel, Mode, Profile, Size, SseType, TolerationSpec};
+use crate::diagnostic::Diagnostic;
 
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -22,13 +23,248 @@ pub struct Resolved {
     pub collector: Collector,
     pub datasource: Option<Datasource>,
     pub service_monitor: Option<ServiceMonitor>,
+    pub size: Size,
+    /// Every workload of the mode (and the gateway and caches when on), with its
+    /// replicas, resources, PVC and placement.
+    pub components: BTreeMap<Part, Workload>,
+    pub replication_factor: u32,
+    /// Zone-aware ingesters: one StatefulSet per zone (Distributed only).
+    pub zones: Vec<String>,
+    pub tenancy: Tenancy,
+    pub gateway: Option<Gateway>,
+    pub exposure: Exposure,
+    pub caches: Caches,
+    pub ruler: Option<Ruler>,
+    pub cluster_domain: String,
+    /// Problems that do not stop the render (kpt shows them as warning results).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A workload of the stack. Loki's own parts run the Loki image with `-target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    SingleBinary,
+    Distributor,
+    Ingester,
+    Querier,
+    QueryFrontend,
+    QueryScheduler,
+    Compactor,
+    IndexGateway,
+    Ruler,
+    Write,
+    Read,
+    Backend,
+    Gateway,
+    ChunksCache,
+    ResultsCache,
+}
+
+impl Part {
+    pub const ALL: [Part; 15] = [
+        Part::SingleBinary,
+        Part::Distributor,
+        Part::Ingester,
+        Part::Querier,
+        Part::QueryFrontend,
+        Part::QueryScheduler,
+        Part::Compactor,
+        Part::IndexGateway,
+        Part::Ruler,
+        Part::Write,
+        Part::Read,
+        Part::Backend,
+        Part::Gateway,
+        Part::ChunksCache,
+        Part::ResultsCache,
+    ];
+
+    /// `app.kubernetes.io/component`, and the suffix of the workload's name.
+    pub fn role(self) -> &'static str {
+        match self {
+            Part::SingleBinary => "single-binary",
+            Part::Distributor => "distributor",
+            Part::Ingester => "ingester",
+            Part::Querier => "querier",
+            Part::QueryFrontend => "query-frontend",
+            Part::QueryScheduler => "query-scheduler",
+            Part::Compactor => "compactor",
+            Part::IndexGateway => "index-gateway",
+            Part::Ruler => "ruler",
+            Part::Write => "write",
+            Part::Read => "read",
+            Part::Backend => "backend",
+            Part::Gateway => "gateway",
+            Part::ChunksCache => "chunks-cache",
+            Part::ResultsCache => "results-cache",
+        }
+    }
+
+    /// The key under `spec.components`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Part::SingleBinary => "singleBinary",
+            Part::Distributor => "distributor",
+            Part::Ingester => "ingester",
+            Part::Querier => "querier",
+            Part::QueryFrontend => "queryFrontend",
+            Part::QueryScheduler => "queryScheduler",
+            Part::Compactor => "compactor",
+            Part::IndexGateway => "indexGateway",
+            Part::Ruler => "ruler",
+            Part::Write => "write",
+            Part::Read => "read",
+            Part::Backend => "backend",
+            Part::Gateway => "gateway",
+            Part::ChunksCache => "chunksCache",
+            Part::ResultsCache => "resultsCache",
+        }
+    }
+
+    /// Loki's `-target` for the parts that run Loki.
+    pub fn loki_target(self) -> Option<&'static str> {
+        match self {
+            Part::SingleBinary => Some("all"),
+            Part::Gateway | Part::ChunksCache | Part::ResultsCache => None,
+            other => Some(other.role()),
+        }
+    }
+
+    /// Runs as a StatefulSet with a PVC (ring members that keep state on disk).
+    pub fn is_stateful(self) -> bool {
+        matches!(
+            self,
+            Part::SingleBinary
+                | Part::Ingester
+                | Part::Compactor
+                | Part::IndexGateway
+                | Part::Ruler
+                | Part::Write
+                | Part::Backend
+        )
+    }
+
+    /// The Loki parts of a mode (without gateway and caches).
+    pub fn of_mode(mode: Mode, ruler: bool) -> Vec<Part> {
+        let mut parts = match mode {
+            Mode::SingleBinary => vec![Part::SingleBinary],
+            Mode::SimpleScalable => vec![Part::Write, Part::Read, Part::Backend],
+            Mode::Distributed => vec![
+                Part::Distributor,
+                Part::Ingester,
+                Part::Querier,
+                Part::QueryFrontend,
+                Part::QueryScheduler,
+                Part::Compactor,
+                Part::IndexGateway,
+            ],
+        };
+        if ruler && mode == Mode::Distributed {
+            parts.push(Part::Ruler);
+        }
+        parts
+    }
+}
+
+/// Replicas, resources, PVC and placement of one workload.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub replicas: u32,
+    pub resources: Resources,
+    /// The PVC of a StatefulSet (WAL, index cache, compactor work files).
+    pub storage: Option<Volume>,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<TolerationSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub size: Quantity,
+    pub storage_class_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tenancy {
+    /// Loki's `auth_enabled`.
+    pub enabled: bool,
+    /// The tenant Promtail writes to and Grafana reads (with tenancy on).
+    pub tenant_id: String,
+    pub tenants: Vec<Tenant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: String,
+    pub retention: Option<Retention>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub image: String,
+    pub resolver: String,
+    pub auth: Option<BasicAuth>,
+}
+
+/// nginx basic auth from an htpasswd Secret; in-cluster clients log in with the
+/// password from the same Secret.
+#[derive(Debug, Clone)]
+pub struct BasicAuth {
+    pub secret_name: String,
+    pub htpasswd_key: String,
+    pub password_key: String,
+    /// The user Promtail and Grafana log in as (with tenancy on: the tenant id).
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    pub ingress: Option<Ingress>,
+    pub http_route: Option<HttpRoute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ingress {
+    pub host: String,
+    pub class_name: Option<String>,
+    pub tls_secret_name: Option<String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpRoute {
+    pub hostnames: Vec<String>,
+    pub parent_refs: Vec<ParentRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParentRef {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub section_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Caches {
+    pub chunks: Option<Cache>,
+    pub results: Option<Cache>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cache {
+    /// memcached `-m`, MiB.
+    pub memory_mb: u32,
+    pub image: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ruler {
+    pub alertmanager_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Loki {
     pub image: String,
     pub log_level: LogLevel,
-    pub resources: Resources,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,11 +280,65 @@ pub struct Amounts {
 }
 
 #[derive(Debug, Clone)]
-pub enum Storage {
-    Filesystem {
-        size: Quantity,
-        storage_class_name: Option<String>,
-    },
+pub struct Storage {
+    pub backend: Backend,
+    pub auth: StorageAuth,
+}
+
+/// Where chunks and the index live. Filesystem only in SingleBinary (the PVC).
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Filesystem,
+    S3(S3),
+    Gcs(Gcs),
+}
+
+impl Backend {
+    /// Loki's name for it (`object_store`, `delete_request_store`).
+    pub fn loki_name(&self) -> &'static str {
+        match self {
+            Backend::Filesystem => "filesystem",
+            Backend::S3(_) => "s3",
+            Backend::Gcs(_) => "gcs",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct S3 {
+    pub bucket: String,
+    pub region: Option<String>,
+    /// Host[:port] without scheme.
+    pub endpoint: Option<String>,
+    /// The endpoint was given as `http://`.
+    pub insecure: bool,
+    pub force_path_style: bool,
+    pub sse: Option<Sse>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub kind: SseType,
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gcs {
+    pub bucket: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StorageAuth {
+    pub service_account_annotations: BTreeMap<String, String>,
+    pub secret: Option<StorageSecret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageSecret {
+    pub name: String,
+    pub access_key_id_key: String,
+    pub secret_access_key_key: String,
+    pub key_file_key: String,
 }
 
 #[derive(Debug, Clone)]
@@ -101,13 +391,78 @@ pub struct ServiceMonitor {
 }
 
 impl Resolved {
-    /// In-cluster URL of Loki's HTTP API, derived from the Service and namespace.
+    /// The workload of a part, if the stack runs it.
+    pub fn workload(&self, part: Part) -> Option<&Workload> {
+        self.components.get(&part)
+    }
+
+    /// Fully qualified in-cluster DNS name of a Service of the stack.
+    pub fn service_host(&self, service: &str) -> String {
+        format!("{service}.{}.svc.{}", self.namespace, self.cluster_domain)
+    }
+
+    /// In-cluster URL of Loki's HTTP API for readers (Grafana) and writers (Promtail):
+    /// the gateway when there is one, else the component that serves the path.
     pub fn loki_url(&self) -> String {
+        use crate::render::names;
+        if self.gateway.is_some() {
+            return format!("http://{}", self.service_host(names::GATEWAY));
+        }
+        if self.mode == Mode::SingleBinary {
+            // Kept short for the local stack; the search path resolves it.
+            return format!(
+                "http://{}.{}.svc:{}",
+                names::LOKI,
+                self.namespace,
+                names::LOKI_HTTP_PORT
+            );
+        }
         format!(
-            "http://{}.{}.svc:{}",
-            crate::render::names::LOKI,
-            self.namespace,
-            crate::render::names::LOKI_HTTP_PORT
+            "http://{}:{}",
+            self.service_host(&names::service(self.query_part())),
+            names::LOKI_HTTP_PORT
         )
+    }
+
+    /// Where Promtail pushes (`.../loki/api/v1/push`).
+    pub fn push_url(&self) -> String {
+        use crate::render::names;
+        let base = if self.gateway.is_some() || self.mode == Mode::SingleBinary {
+            self.loki_url()
+        } else {
+            format!(
+                "http://{}:{}",
+                self.service_host(&names::service(self.push_part())),
+                names::LOKI_HTTP_PORT
+            )
+        };
+        format!("{base}/loki/api/v1/push")
+    }
+
+    /// The part that receives pushes.
+    pub fn push_part(&self) -> Part {
+        match self.mode {
+            Mode::SingleBinary => Part::SingleBinary,
+            Mode::SimpleScalable => Part::Write,
+            Mode::Distributed => Part::Distributor,
+        }
+    }
+
+    /// The part that answers queries.
+    pub fn query_part(&self) -> Part {
+        match self.mode {
+            Mode::SingleBinary => Part::SingleBinary,
+            Mode::SimpleScalable => Part::Read,
+            Mode::Distributed => Part::QueryFrontend,
+        }
+    }
+
+    /// The ingesters' total replica count (the write path's StatefulSets).
+    pub fn ingester_replicas(&self) -> u32 {
+        [Part::SingleBinary, Part::Ingester, Part::Write]
+            .iter()
+            .filter_map(|p| self.workload(*p))
+            .map(|w| w.replicas)
+            .sum()
     }
 }

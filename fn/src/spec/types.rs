@@ -62,6 +62,196 @@ pub struct Spec {
     pub collector: Option<CollectorSpec>,
     pub grafana: Option<GrafanaSpec>,
     pub monitoring: Option<MonitoringSpec>,
+    /// Preset of replicas, resources, PVC sizes and limits (scalable modes).
+    pub size: Option<Size>,
+    /// Per-component overrides of the size preset.
+    pub components: Option<ComponentsSpec>,
+    /// Copies of every stream the ingesters keep (cloud: 3).
+    pub replication_factor: Option<u32>,
+    /// Values of `topology.kubernetes.io/zone`: one ingester StatefulSet per zone.
+    pub zones: Option<Vec<String>>,
+    pub tenancy: Option<TenancySpec>,
+    pub gateway: Option<GatewaySpec>,
+    pub exposure: Option<ExposureSpec>,
+    pub caches: Option<CachesSpec>,
+    pub ruler: Option<RulerSpec>,
+    /// The cluster's DNS domain, for the addresses components use (`cluster.local`).
+    pub cluster_domain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Size {
+    Small,
+    Medium,
+    Large,
+}
+
+impl Size {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Small => "small",
+            Self::Medium => "medium",
+            Self::Large => "large",
+        }
+    }
+}
+
+/// `spec.components.<name>`: overrides of one component's preset.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComponentsSpec {
+    pub single_binary: Option<ComponentSpec>,
+    pub distributor: Option<ComponentSpec>,
+    pub ingester: Option<ComponentSpec>,
+    pub querier: Option<ComponentSpec>,
+    pub query_frontend: Option<ComponentSpec>,
+    pub query_scheduler: Option<ComponentSpec>,
+    pub compactor: Option<ComponentSpec>,
+    pub index_gateway: Option<ComponentSpec>,
+    pub ruler: Option<ComponentSpec>,
+    pub write: Option<ComponentSpec>,
+    pub read: Option<ComponentSpec>,
+    pub backend: Option<ComponentSpec>,
+    pub gateway: Option<ComponentSpec>,
+    pub chunks_cache: Option<ComponentSpec>,
+    pub results_cache: Option<ComponentSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComponentSpec {
+    pub replicas: Option<u32>,
+    pub resources: Option<ResourcesSpec>,
+    pub storage: Option<FilesystemSpec>,
+    pub node_selector: Option<BTreeMap<String, String>>,
+    pub tolerations: Option<Vec<TolerationSpec>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TolerationSpec {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TenancySpec {
+    /// Loki's `auth_enabled`: every push and query names its tenant (`X-Scope-OrgID`).
+    pub enabled: Option<bool>,
+    /// The tenant Promtail writes to and Grafana reads from.
+    pub tenant_id: Option<String>,
+    /// Per-tenant overrides (Loki's runtime config).
+    pub tenants: Option<Vec<TenantSpec>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TenantSpec {
+    pub id: String,
+    pub retention: Option<RetentionSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GatewaySpec {
+    /// Default: on in the scalable modes (the one entry point), off in SingleBinary.
+    pub enabled: Option<bool>,
+    pub image: Option<String>,
+    pub resources: Option<ResourcesSpec>,
+    pub auth: Option<GatewayAuthSpec>,
+    /// DNS server nginx asks for Service addresses.
+    pub resolver: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GatewayAuthSpec {
+    pub basic: Option<BasicAuthSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BasicAuthSpec {
+    pub secret_ref: Option<BasicAuthSecretRef>,
+    /// The user Promtail and Grafana log in as (with tenancy on: the tenant id).
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BasicAuthSecretRef {
+    pub name: Option<String>,
+    /// Key holding the htpasswd file nginx reads (default `.htpasswd`).
+    pub htpasswd_key: Option<String>,
+    /// Key holding the clients' plain password (default `password`).
+    pub password_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExposureSpec {
+    pub ingress: Option<IngressSpec>,
+    pub http_route: Option<HttpRouteSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IngressSpec {
+    pub host: Option<String>,
+    pub class_name: Option<String>,
+    pub tls: Option<IngressTlsSpec>,
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IngressTlsSpec {
+    pub secret_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpRouteSpec {
+    pub hostnames: Option<Vec<String>>,
+    pub parent_refs: Option<Vec<ParentRefSpec>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ParentRefSpec {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub section_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CachesSpec {
+    pub chunks: Option<CacheSpec>,
+    pub results: Option<CacheSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CacheSpec {
+    pub enabled: Option<bool>,
+    /// memcached's item memory (`-m`), in MiB.
+    #[serde(rename = "memoryMB")]
+    pub memory_mb: Option<u32>,
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RulerSpec {
+    pub enabled: Option<bool>,
+    /// Where the ruler sends alerts, e.g. `http://alertmanager-operated.monitoring.svc:9093`.
+    pub alertmanager_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -110,6 +300,65 @@ pub struct ResourceAmounts {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StorageSpec {
     pub filesystem: Option<FilesystemSpec>,
+    pub s3: Option<S3Spec>,
+    pub gcs: Option<GcsSpec>,
+    /// Credentials, only ever by reference.
+    pub auth: Option<StorageAuthSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct S3Spec {
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    /// S3-compatible endpoint (MinIO, Ceph): `host[:port]` or an `http(s)://` URL.
+    pub endpoint: Option<String>,
+    pub force_path_style: Option<bool>,
+    pub sse: Option<SseSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SseSpec {
+    #[serde(rename = "type")]
+    pub kind: Option<SseType>,
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SseType {
+    #[serde(rename = "SSE-S3")]
+    SseS3,
+    #[serde(rename = "SSE-KMS")]
+    SseKms,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GcsSpec {
+    pub bucket: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StorageAuthSpec {
+    /// Workload identity: IRSA (`eks.amazonaws.com/role-arn`) or GKE
+    /// (`iam.gke.io/gcp-service-account`), put on Loki's ServiceAccount.
+    pub service_account_annotations: Option<BTreeMap<String, String>>,
+    pub secret_ref: Option<StorageSecretRef>,
+}
+
+/// A Secret in the stack's namespace holding the object store credentials.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StorageSecretRef {
+    pub name: Option<String>,
+    /// S3: key of the access key id (default `AWS_ACCESS_KEY_ID`).
+    pub access_key_id_key: Option<String>,
+    /// S3: key of the secret access key (default `AWS_SECRET_ACCESS_KEY`).
+    pub secret_access_key_key: Option<String>,
+    /// GCS: key of the service account key file (default `key.json`).
+    pub key_file_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,10 @@
 //! Profile defaults + user overrides -> `Resolved`, checking every value on the way.
 //! All problems are collected, so one run reports everything that needs fixing.
 
+mod access;
+mod storage;
+mod topology;
+
 use std::collections::BTreeMap;
 
 use super::duration::{Duration, HOUR_MS};
@@ -9,21 +13,27 @@ use super::profile::{self, Defaults};
 use super::quantity::Quantity;
 use super::resolved::{
     Amounts, Collector, Datasource, Limits, Loki, Resolved, Resources, Retention, Schema,
-    ServiceMonitor, Storage, StreamRetention,
+    ServiceMonitor, StreamRetention,
 };
 use super::selector;
-use super::types::{LokiStack, Mode, ResourcesSpec};
+use super::sizes;
+use super::types::{LokiStack, Mode, Profile, ResourcesSpec};
 use crate::diagnostic::Diagnostic;
 
 /// Collects diagnostics while values are resolved.
 #[derive(Default)]
 struct Checker {
     errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Checker {
     fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(Diagnostic::at(field, message));
+    }
+
+    fn warn(&mut self, field: &str, message: impl Into<String>) {
+        self.warnings.push(Diagnostic::at(field, message));
     }
 
     /// Keeps `Ok` values, records `Err` messages under `field`.
@@ -54,81 +64,89 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
         );
         return Err(c.errors);
     };
-    let d: &Defaults = match profile::defaults(profile) {
-        Ok(d) => d,
-        Err(e) => {
-            c.error("spec.profile", e);
-            return Err(c.errors);
-        }
-    };
+    let d: &Defaults = profile::defaults(profile);
 
     let namespace = spec
         .namespace
         .clone()
         .unwrap_or_else(|| d.namespace.to_owned());
     c.check("spec.namespace", names::check_dns_label(&namespace));
-
-    let mode = spec.mode.unwrap_or(d.mode);
-    if mode != Mode::SingleBinary {
+    let cluster_domain = spec
+        .cluster_domain
+        .clone()
+        .unwrap_or_else(|| d.cluster_domain.to_owned());
+    if cluster_domain.is_empty()
+        || !cluster_domain
+            .split('.')
+            .all(|p| names::check_dns_label(p).is_ok())
+    {
         c.error(
-            "spec.mode",
+            "spec.clusterDomain",
             format!(
-                "{mode:?} is not implemented yet: the \"local\" profile runs Loki as \
-                 SingleBinary"
+                "invalid cluster domain {cluster_domain:?}: a DNS name such as \"cluster.local\""
             ),
         );
     }
 
+    let mode = spec.mode.unwrap_or(d.mode);
+    match (profile, mode) {
+        (Profile::Cloud, Mode::SingleBinary) => c.error(
+            "spec.mode",
+            "SingleBinary is not scalable and has no redundancy: the cloud profile runs \
+             Distributed (the default) or SimpleScalable; remove spec.mode or use profile \
+             local",
+        ),
+        (_, Mode::SimpleScalable) => c.warn(
+            "spec.mode",
+            "SimpleScalable is deprecated upstream and removed in Loki 4: plan the move to \
+             Distributed (the cloud default)",
+        ),
+        _ => {}
+    }
+    let size = spec.size.unwrap_or(d.size);
+
     let loki_spec = spec.loki.clone().unwrap_or_default();
     let loki_image = loki_spec.image.unwrap_or_else(|| d.loki_image.to_owned());
     c.check("spec.loki.image", names::check_image(&loki_image));
-    let loki_resources = resources(
-        &mut c,
-        "spec.loki.resources",
-        loki_spec.resources.as_ref(),
-        d.loki_requests,
-        d.loki_memory_limit,
-    );
 
-    let storage = {
-        let fs = spec
-            .storage
-            .as_ref()
-            .and_then(|s| s.filesystem.clone())
-            .unwrap_or_default();
-        let size_text = fs.size.unwrap_or_else(|| d.storage_size.to_owned());
-        let size = c.check("spec.storage.filesystem.size", Quantity::parse(&size_text));
-        if let Some(size) = &size
-            && size.value() < 1_073_741_824.0
-        {
-            c.error(
-                "spec.storage.filesystem.size",
-                format!(
-                    "{size_text:?} is too small for Loki's WAL, index and chunks: use at least 1Gi"
-                ),
-            );
-        }
-        let class = fs.storage_class_name.filter(|s| !s.is_empty());
-        if let Some(class) = &class
-            && !class.split('.').all(|p| names::check_dns_label(p).is_ok())
-        {
-            c.error(
-                "spec.storage.filesystem.storageClassName",
-                format!("invalid StorageClass name {class:?}: must be a DNS subdomain"),
-            );
-        }
-        size.map(|size| Storage::Filesystem {
-            size,
-            storage_class_name: class,
-        })
-    };
-
+    let storage = storage::storage(&mut c, spec, profile, mode);
     let schemas = schemas(&mut c, spec.schemas.as_deref(), d);
     let retention = retention(&mut c, spec.retention.as_ref(), d);
-    let limits = limits(&mut c, spec.limits.as_ref(), d);
+    let limits = limits(&mut c, spec.limits.as_ref(), sizes::limits(size));
     let collector = collector(&mut c, spec, d);
     let datasource = datasource(&mut c, spec, d);
     let service_monitor = service_monitor(&mut c, spec, d);
+
+    let tenancy = access::tenancy(&mut c, spec, d);
+    let gateway = access::gateway(&mut c, spec, d, mode, &tenancy);
+    let exposure = access::exposure(&mut c, spec, gateway.as_ref());
+    let caches = access::caches(&mut c, spec, d, mode, size);
+    let ruler = access::ruler(&mut c, spec);
+    let components = topology::components(
+        &mut c,
+        spec,
+        d,
+        &topology::Shape {
+            mode,
+            size,
+            gateway: gateway.is_some(),
+            chunks_cache_mb: caches.chunks.as_ref().map(|x| x.memory_mb),
+            results_cache_mb: caches.results.as_ref().map(|x| x.memory_mb),
+            ruler: ruler.is_some(),
+        },
+    );
+    let ingesters: u32 = [
+        super::resolved::Part::Ingester,
+        super::resolved::Part::Write,
+        super::resolved::Part::SingleBinary,
+    ]
+    .iter()
+    .filter_map(|p| components.get(p))
+    .map(|w| w.replicas)
+    .sum();
+    let zones = topology::zones(&mut c, spec, mode, ingesters);
+    let replication_factor =
+        topology::replication_factor(&mut c, spec, d, mode, ingesters, zones.len());
 
     match (name, storage, retention, limits, collector) {
         (Some(name), Some(storage), Some(retention), Some(limits), Some(collector))
@@ -142,7 +160,6 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
                 loki: Loki {
                     image: loki_image,
                     log_level: loki_spec.log_level.unwrap_or(d.loki_log_level),
-                    resources: loki_resources,
                 },
                 storage,
                 schemas,
@@ -151,6 +168,17 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
                 collector,
                 datasource,
                 service_monitor,
+                size,
+                components,
+                replication_factor,
+                zones,
+                tenancy,
+                gateway,
+                exposure,
+                caches,
+                ruler,
+                cluster_domain,
+                warnings: c.warnings,
             })
         }
         _ => Err(c.errors),
@@ -319,28 +347,49 @@ fn retention(
     given: Option<&super::types::RetentionSpec>,
     d: &Defaults,
 ) -> Option<Retention> {
-    let Some(text) = given.and_then(|r| r.period.as_deref()) else {
-        c.error(
-            "spec.retention.period",
-            format!(
-                "required: without retention Loki keeps logs forever and fills the disk; set \
-                 it explicitly, e.g. {:?} (at least 24h)",
-                d.suggested_retention
-            ),
-        );
+    match given {
+        Some(r) => retention_of(c, "spec.retention", r, Some(d.suggested_retention)),
+        None => {
+            missing_retention(c, "spec.retention.period", Some(d.suggested_retention));
+            None
+        }
+    }
+}
+
+fn missing_retention(c: &mut Checker, field: &str, suggested: Option<&str>) {
+    c.error(
+        field,
+        format!(
+            "required: without retention Loki keeps logs forever and fills the disk; set \
+             it explicitly, e.g. {:?} (at least 24h)",
+            suggested.unwrap_or("7d")
+        ),
+    );
+}
+
+/// A `{period, streams}` block (the stack's or a tenant's) at `field`.
+fn retention_of(
+    c: &mut Checker,
+    field: &str,
+    given: &super::types::RetentionSpec,
+    suggested: Option<&str>,
+) -> Option<Retention> {
+    let Some(text) = given.period.as_deref() else {
+        missing_retention(c, &format!("{field}.period"), suggested);
         return None;
     };
-    let period = retention_period(c, "spec.retention.period", text);
+    let period = retention_period(c, &format!("{field}.period"), text);
     let mut streams = Vec::new();
     for (i, s) in given
-        .and_then(|r| r.streams.as_deref())
+        .streams
+        .as_deref()
         .unwrap_or_default()
         .iter()
         .enumerate()
     {
-        let field = format!("spec.retention.streams[{i}]");
-        c.check(&format!("{field}.selector"), selector::check(&s.selector));
-        if let Some(p) = retention_period(c, &format!("{field}.period"), &s.period) {
+        let sf = format!("{field}.streams[{i}]");
+        c.check(&format!("{sf}.selector"), selector::check(&s.selector));
+        if let Some(p) = retention_period(c, &format!("{sf}.period"), &s.period) {
             streams.push(StreamRetention {
                 selector: s.selector.clone(),
                 period: p,
@@ -354,15 +403,13 @@ fn retention(
 fn limits(
     c: &mut Checker,
     given: Option<&super::types::LimitsSpec>,
-    d: &Defaults,
+    (rate, burst, streams): (f64, f64, u32),
 ) -> Option<Limits> {
     let given = given.cloned().unwrap_or_default();
     let out = Limits {
-        ingestion_rate_mb: given.ingestion_rate_mb.unwrap_or(d.ingestion_rate_mb),
-        ingestion_burst_size_mb: given
-            .ingestion_burst_size_mb
-            .unwrap_or(d.ingestion_burst_size_mb),
-        max_streams_per_user: given.max_streams_per_user.unwrap_or(d.max_streams_per_user),
+        ingestion_rate_mb: given.ingestion_rate_mb.unwrap_or(rate),
+        ingestion_burst_size_mb: given.ingestion_burst_size_mb.unwrap_or(burst),
+        max_streams_per_user: given.max_streams_per_user.unwrap_or(streams),
     };
     let before = c.errors.len();
     if !(out.ingestion_rate_mb.is_finite() && out.ingestion_rate_mb > 0.0) {

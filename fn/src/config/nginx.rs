@@ -1,0 +1,540 @@
+//! The gateway's nginx.conf: which Loki Service answers which API path, per mode.
+//!
+//! nginx has no schema to serialize into, so the routing is a typed list ([`Route`])
+//! and [`render`] is the only code that writes nginx syntax. Everything it interpolates
+//! comes from validated values (Service names, the resolver, the htpasswd key), so no
+//! user input can add directives.
+//!
+//! Choices that matter in production:
+//! - Backends are set through a variable (`set $backend ...; proxy_pass
+//!   $backend$request_uri;`): nginx then resolves Service names per request through
+//!   `resolver` instead of once at startup, so it starts before Loki's Services exist
+//!   and follows their ClusterIPs if a Service is re-created.
+//! - `proxy_set_header` in a location replaces (does not add to) the headers set at an
+//!   outer level, so every proxied location carries its complete header list. A tail
+//!   location that forgot `X-Scope-OrgID` would let a client pick any tenant.
+//! - With basic auth and tenancy, the authenticated user *is* the tenant: the gateway
+//!   overwrites the client's `X-Scope-OrgID` (as the upstream chart does). Without auth
+//!   the client's header passes through unchanged (cluster-internal clients only:
+//!   exposure requires auth).
+
+use crate::render::names;
+use crate::spec::Resolved;
+use crate::spec::resolved::{Gateway, Part};
+use crate::spec::types::Mode;
+
+/// The port nginx listens on: the unprivileged image cannot bind below 1024.
+pub const LISTEN_PORT: u16 = 8080;
+/// nginx runs as this UID/GID in the nginx-unprivileged image.
+pub const UID: i64 = 101;
+/// Where the ConfigMap is mounted; nginx reads `nginx.conf` from here.
+pub const CONFIG_DIR: &str = "/etc/nginx";
+pub const CONFIG_FILE: &str = "nginx.conf";
+/// Where the htpasswd Secret is mounted (only its htpasswd key).
+pub const SECRETS_DIR: &str = "/etc/nginx/secrets";
+/// Health endpoint for the kubelet's probes: answered by nginx itself, no auth.
+pub const READY_PATH: &str = "/ready";
+
+/// Push APIs (Loki native, legacy Prometheus-style, OpenTelemetry).
+pub const PUSH_PATHS: [&str; 3] = ["/loki/api/v1/push", "/api/prom/push", "/otlp/v1/logs"];
+/// Live tail: websockets, so the Upgrade handshake must be forwarded.
+pub const TAIL_PATHS: [&str; 2] = ["/loki/api/v1/tail", "/api/prom/tail"];
+/// Query API prefixes (everything below them not routed more specifically).
+pub const QUERY_PREFIXES: [&str; 2] = ["/loki/api/v1/", "/api/prom/"];
+/// Log deletion and the cache generation numbers the queriers poll: the compactor.
+pub const COMPACTOR_PATHS: [&str; 3] = [
+    "/loki/api/v1/delete",
+    "/loki/api/v1/cache/generation_numbers",
+    "/compactor/ring",
+];
+/// Ruler APIs: exact paths.
+pub const RULER_PATHS: [&str; 5] = [
+    "/ruler/ring",
+    "/loki/api/v1/rules",
+    "/api/prom/rules",
+    "/prometheus/api/v1/rules",
+    "/prometheus/api/v1/alerts",
+];
+/// Ruler APIs: prefixes (a rule group's namespace and name follow).
+pub const RULER_PREFIXES: [&str; 2] = ["/loki/api/v1/rules/", "/api/prom/rules/"];
+
+/// How a location matches the request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `location = /path`: exactly this path (the query string is not part of it).
+    Exact,
+    /// `location ^~ /path/`: this prefix; the longest prefix wins and no regex
+    /// location can take over.
+    Prefix,
+}
+
+/// One location of the gateway: a path and the Loki Service that answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub kind: Kind,
+    pub path: &'static str,
+    /// `http://<service>.<namespace>.svc.<clusterDomain>:3100`.
+    pub backend: String,
+    /// Forward the websocket Upgrade handshake (live tail).
+    pub websocket: bool,
+}
+
+/// In-cluster URL of a part's Service, Loki's HTTP port.
+pub fn backend(r: &Resolved, part: Part) -> String {
+    format!(
+        "http://{}:{}",
+        r.service_host(&names::service(part)),
+        names::LOKI_HTTP_PORT
+    )
+}
+
+/// The parts that serve the ingester, compactor and ruler APIs in a mode.
+fn owners(mode: Mode) -> (Part, Part, Part) {
+    match mode {
+        Mode::SingleBinary => (Part::SingleBinary, Part::SingleBinary, Part::SingleBinary),
+        Mode::SimpleScalable => (Part::Write, Part::Backend, Part::Backend),
+        Mode::Distributed => (Part::Ingester, Part::Compactor, Part::Ruler),
+    }
+}
+
+/// Every Loki API path the gateway forwards, to the Service that serves it in the
+/// stack's mode. Order is fixed (output is byte-identical for the same input); nginx
+/// itself picks exact matches first, then the longest prefix, whatever the order.
+pub fn routes(r: &Resolved) -> Vec<Route> {
+    let (ingester, compactor, ruler) = owners(r.mode);
+    let push = backend(r, r.push_part());
+    let query = backend(r, r.query_part());
+    let ingester = backend(r, ingester);
+    let compactor = backend(r, compactor);
+    let ruler = backend(r, ruler);
+
+    let exact = |path: &'static str, to: &str| Route {
+        kind: Kind::Exact,
+        path,
+        backend: to.to_owned(),
+        websocket: false,
+    };
+    let prefix = |path: &'static str, to: &str| Route {
+        kind: Kind::Prefix,
+        ..exact(path, to)
+    };
+
+    let mut out: Vec<Route> = PUSH_PATHS.iter().map(|p| exact(p, &push)).collect();
+    out.push(exact("/distributor/ring", &push));
+
+    out.push(exact("/ring", &ingester));
+    out.push(exact("/flush", &ingester));
+    out.push(prefix("/ingester/", &ingester));
+
+    out.extend(COMPACTOR_PATHS.iter().map(|p| exact(p, &compactor)));
+
+    if r.ruler.is_some() {
+        out.extend(RULER_PATHS.iter().map(|p| exact(p, &ruler)));
+        out.extend(RULER_PREFIXES.iter().map(|p| prefix(p, &ruler)));
+    }
+
+    if r.mode == Mode::Distributed {
+        out.push(exact("/indexgateway/ring", &backend(r, Part::IndexGateway)));
+        out.push(exact("/scheduler/ring", &backend(r, Part::QueryScheduler)));
+    }
+
+    out.extend(TAIL_PATHS.iter().map(|p| Route {
+        websocket: true,
+        ..exact(p, &query)
+    }));
+    out.extend(QUERY_PREFIXES.iter().map(|p| prefix(p, &query)));
+    out
+}
+
+/// Accumulates indented lines.
+struct Writer {
+    lines: Vec<String>,
+}
+
+impl Writer {
+    fn line(&mut self, depth: usize, text: &str) {
+        if text.is_empty() {
+            self.lines.push(String::new());
+        } else {
+            self.lines.push(format!("{}{text}", "  ".repeat(depth)));
+        }
+    }
+}
+
+/// `location` header of a route.
+fn location(kind: Kind, path: &str) -> String {
+    match kind {
+        Kind::Exact => format!("location = {path} {{"),
+        Kind::Prefix => format!("location ^~ {path} {{"),
+    }
+}
+
+/// nginx.conf of the gateway. Byte-identical for the same input.
+pub fn render(r: &Resolved, gw: &Gateway) -> String {
+    let auth = gw.auth.as_ref();
+    let tenant_is_user = auth.is_some() && r.tenancy.enabled;
+    let routes = routes(r);
+    let mut w = Writer { lines: Vec::new() };
+
+    w.line(
+        0,
+        "# The Loki gateway, generated by loki-stack-fn: change the LokiStack, not this file.",
+    );
+    // A proxy is I/O bound: two workers use a second core without a big footprint.
+    w.line(0, "worker_processes 2;");
+    w.line(0, "worker_rlimit_nofile 8192;");
+    w.line(0, "error_log /dev/stderr warn;");
+    // The root filesystem is read-only: everything nginx writes goes to the /tmp emptyDir.
+    w.line(0, "pid /tmp/nginx.pid;");
+    w.line(0, "");
+    w.line(0, "events {");
+    w.line(1, "worker_connections 4096;");
+    w.line(0, "}");
+    w.line(0, "");
+    w.line(0, "http {");
+    for (directive, dir) in [
+        ("client_body_temp_path", "client_temp"),
+        ("proxy_temp_path", "proxy_temp"),
+        ("fastcgi_temp_path", "fastcgi_temp"),
+        ("uwsgi_temp_path", "uwsgi_temp"),
+        ("scgi_temp_path", "scgi_temp"),
+    ] {
+        w.line(1, &format!("{directive} /tmp/{dir};"));
+    }
+    w.line(0, "");
+    w.line(1, "server_tokens off;");
+    w.line(1, "default_type text/plain;");
+    w.line(
+        1,
+        "# Promtail batches are at most 1 MiB by default; room for bigger batches and OTLP.",
+    );
+    w.line(1, "client_max_body_size 8m;");
+    w.line(1, "# Long range queries and live tails stay open.");
+    w.line(1, "proxy_read_timeout 600s;");
+    w.line(1, "proxy_send_timeout 600s;");
+    w.line(
+        1,
+        "# A connect that takes longer means the Service has no ready endpoint.",
+    );
+    w.line(1, "proxy_connect_timeout 30s;");
+    w.line(1, "proxy_http_version 1.1;");
+    w.line(0, "");
+    w.line(
+        1,
+        "# No headers in the log: the Authorization header carries the password.",
+    );
+    w.line(
+        1,
+        "log_format gateway '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent $request_time \"$http_user_agent\"';",
+    );
+    w.line(1, "access_log /dev/stdout gateway;");
+    w.line(0, "");
+    w.line(
+        1,
+        "# Service names are resolved per request (proxy_pass with a variable).",
+    );
+    w.line(1, &format!("resolver {} valid=10s ipv6=off;", gw.resolver));
+    w.line(1, "resolver_timeout 5s;");
+    w.line(0, "");
+    w.line(1, "map $http_upgrade $connection_upgrade {");
+    w.line(2, "default upgrade;");
+    w.line(2, "\"\" close;");
+    w.line(1, "}");
+    w.line(0, "");
+    w.line(1, "server {");
+    w.line(2, &format!("listen {LISTEN_PORT};"));
+    if let Some(a) = auth {
+        w.line(2, "auth_basic \"Loki\";");
+        w.line(
+            2,
+            &format!("auth_basic_user_file {SECRETS_DIR}/{};", a.htpasswd_key),
+        );
+    }
+    w.line(0, "");
+    w.line(2, "location = / {");
+    w.line(3, "auth_basic off;");
+    w.line(3, "return 200 'OK';");
+    w.line(2, "}");
+    w.line(2, &format!("location = {READY_PATH} {{"));
+    w.line(3, "auth_basic off;");
+    w.line(3, "access_log off;");
+    w.line(3, "return 200 \"ready\\n\";");
+    w.line(2, "}");
+
+    for route in &routes {
+        w.line(0, "");
+        w.line(2, &location(route.kind, route.path));
+        w.line(3, &format!("set $backend \"{}\";", route.backend));
+        if route.websocket {
+            w.line(3, "proxy_set_header Upgrade $http_upgrade;");
+            w.line(3, "proxy_set_header Connection $connection_upgrade;");
+        }
+        if tenant_is_user {
+            w.line(3, "proxy_set_header X-Scope-OrgID $remote_user;");
+        }
+        if auth.is_some() {
+            // Loki does not need the password; do not hand it on.
+            w.line(3, "proxy_set_header Authorization \"\";");
+        }
+        w.line(3, "proxy_pass $backend$request_uri;");
+        w.line(2, "}");
+    }
+
+    // nginx answers a prefix without its trailing slash (`/loki/api/v1`) with a 301 to
+    // the prefix; such paths are no API, so they get the 404 of every unknown path.
+    let bare: Vec<&str> = routes
+        .iter()
+        .filter(|p| p.kind == Kind::Prefix)
+        .filter_map(|p| p.path.strip_suffix('/'))
+        .filter(|b| !routes.iter().any(|e| e.kind == Kind::Exact && e.path == *b))
+        .collect();
+    for b in bare {
+        w.line(0, "");
+        w.line(2, &format!("location = {b} {{"));
+        w.line(3, "return 404;");
+        w.line(2, "}");
+    }
+
+    w.line(0, "");
+    w.line(2, "# Anything else is no Loki API this gateway serves.");
+    w.line(2, "location / {");
+    w.line(3, "return 404;");
+    w.line(2, "}");
+    w.line(1, "}");
+    w.line(0, "}");
+
+    let mut text = w.lines.join("\n");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(spec: &str) -> Resolved {
+        let text = format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n{spec}"
+        );
+        let doc: serde_json::Value = crate::yaml::from_str(&text).unwrap();
+        crate::spec::parse(&doc).unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+    }
+
+    const CLOUD: &str = "  profile: cloud\n  retention: {period: 7d}\n  storage: {s3: {bucket: example-loki-chunks, region: eu-west-1}}\n";
+    const AUTH: &str = "  gateway: {auth: {basic: {secretRef: {name: loki-gateway-auth}}}}\n";
+
+    fn distributed(extra: &str) -> Resolved {
+        resolve(&format!("{CLOUD}{extra}"))
+    }
+
+    fn simple_scalable(extra: &str) -> Resolved {
+        resolve(&format!("{CLOUD}  mode: SimpleScalable\n{extra}"))
+    }
+
+    fn single_binary(extra: &str) -> Resolved {
+        resolve(&format!(
+            "  profile: local\n  retention: {{period: 72h}}\n  gateway: {{enabled: true}}\n{extra}"
+        ))
+    }
+
+    /// The Service name a path is routed to, or None.
+    fn service_of(r: &Resolved, path: &str) -> Option<String> {
+        let route = routes(r).into_iter().find(|x| x.path == path)?;
+        let host = route
+            .backend
+            .strip_prefix("http://")?
+            .strip_suffix(":3100")?
+            .to_owned();
+        let suffix = format!(".{}.svc.{}", r.namespace, r.cluster_domain);
+        Some(host.strip_suffix(&suffix)?.to_owned())
+    }
+
+    #[track_caller]
+    fn assert_routes(r: &Resolved, paths: &[&str], service: &str) {
+        for p in paths {
+            assert_eq!(service_of(r, p).as_deref(), Some(service), "{p}");
+        }
+    }
+
+    #[test]
+    fn distributed_routes_each_api_to_its_component() {
+        let r = distributed("  ruler: {enabled: true}\n");
+        assert_routes(&r, &PUSH_PATHS, "loki-distributor");
+        assert_routes(&r, &["/distributor/ring"], "loki-distributor");
+        assert_routes(&r, &["/ring", "/flush", "/ingester/"], "loki-ingester");
+        assert_routes(&r, &COMPACTOR_PATHS, "loki-compactor");
+        assert_routes(&r, &RULER_PATHS, "loki-ruler");
+        assert_routes(&r, &RULER_PREFIXES, "loki-ruler");
+        assert_routes(&r, &["/indexgateway/ring"], "loki-index-gateway");
+        assert_routes(&r, &["/scheduler/ring"], "loki-query-scheduler");
+        assert_routes(&r, &TAIL_PATHS, "loki-query-frontend");
+        assert_routes(&r, &QUERY_PREFIXES, "loki-query-frontend");
+    }
+
+    #[test]
+    fn simple_scalable_routes_to_write_read_and_backend() {
+        let r = simple_scalable("  ruler: {enabled: true}\n");
+        assert_routes(&r, &PUSH_PATHS, "loki-write");
+        assert_routes(
+            &r,
+            &["/distributor/ring", "/ring", "/flush", "/ingester/"],
+            "loki-write",
+        );
+        assert_routes(&r, &COMPACTOR_PATHS, "loki-backend");
+        assert_routes(&r, &RULER_PATHS, "loki-backend");
+        assert_routes(&r, &TAIL_PATHS, "loki-read");
+        assert_routes(&r, &QUERY_PREFIXES, "loki-read");
+        assert_eq!(service_of(&r, "/indexgateway/ring"), None);
+        assert_eq!(service_of(&r, "/scheduler/ring"), None);
+    }
+
+    #[test]
+    fn single_binary_routes_everything_to_loki() {
+        let r = single_binary("  ruler: {enabled: true}\n");
+        for route in routes(&r) {
+            assert_eq!(
+                service_of(&r, route.path).as_deref(),
+                Some("loki"),
+                "{}",
+                route.path
+            );
+        }
+        assert_routes(&r, &PUSH_PATHS, "loki");
+        assert_routes(&r, &RULER_PATHS, "loki");
+    }
+
+    #[test]
+    fn rules_are_routed_only_with_a_ruler() {
+        let r = distributed("");
+        for p in RULER_PATHS.iter().chain(&RULER_PREFIXES) {
+            assert_eq!(service_of(&r, p), None, "{p}");
+        }
+        let conf = render(&r, r.gateway.as_ref().unwrap());
+        assert!(!conf.contains("rules"), "{conf}");
+    }
+
+    #[test]
+    fn every_location_is_unique_and_tails_upgrade() {
+        for r in [
+            distributed("  ruler: {enabled: true}\n"),
+            simple_scalable(""),
+            single_binary(""),
+        ] {
+            let all = routes(&r);
+            for (i, a) in all.iter().enumerate() {
+                assert!(a.path.starts_with('/'));
+                assert_eq!(a.websocket, TAIL_PATHS.contains(&a.path), "{}", a.path);
+                for b in all.iter().skip(i + 1) {
+                    assert!(a.path != b.path || a.kind != b.kind, "{} twice", a.path);
+                }
+            }
+            let conf = render(&r, r.gateway.as_ref().unwrap());
+            let mut seen = std::collections::BTreeSet::new();
+            for l in conf
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with("location"))
+            {
+                assert!(seen.insert(l.to_owned()), "duplicate {l}");
+            }
+        }
+    }
+
+    /// The location block of a path, as text.
+    fn block<'a>(conf: &'a str, header: &str) -> &'a str {
+        let start = conf
+            .find(header)
+            .unwrap_or_else(|| panic!("no {header}\n{conf}"));
+        let rest = &conf[start..];
+        &rest[..rest.find('}').unwrap()]
+    }
+
+    #[test]
+    fn auth_lines_only_with_auth() {
+        let r = distributed(AUTH);
+        let conf = render(&r, r.gateway.as_ref().unwrap());
+        assert!(conf.contains("\n    auth_basic \"Loki\";\n"), "{conf}");
+        assert!(conf.contains("auth_basic_user_file /etc/nginx/secrets/.htpasswd;"));
+        assert!(block(&conf, "location = /loki/api/v1/push").contains("Authorization \"\""));
+        // Probes never need credentials.
+        assert!(block(&conf, "location = /ready").contains("auth_basic off;"));
+        assert!(block(&conf, "location = / {").contains("auth_basic off;"));
+
+        let r = distributed("");
+        let conf = render(&r, r.gateway.as_ref().unwrap());
+        assert!(!conf.contains("auth_basic \"") && !conf.contains("auth_basic_user_file"));
+        assert!(!conf.contains("proxy_set_header Authorization"));
+    }
+
+    #[test]
+    fn custom_htpasswd_key_is_the_file_read() {
+        let r =
+            distributed("  gateway: {auth: {basic: {secretRef: {name: s, htpasswdKey: users}}}}\n");
+        let conf = render(&r, r.gateway.as_ref().unwrap());
+        assert!(conf.contains("auth_basic_user_file /etc/nginx/secrets/users;"));
+    }
+
+    #[test]
+    fn the_user_is_the_tenant_only_with_tenancy_and_auth() {
+        const SET: &str = "proxy_set_header X-Scope-OrgID $remote_user;";
+        // Cloud: tenancy on. Every proxied location, tails included (a location's own
+        // proxy_set_header would otherwise drop an inherited one).
+        let r = distributed(AUTH);
+        let conf = render(&r, r.gateway.as_ref().unwrap());
+        let proxied = conf.matches("proxy_pass $").count();
+        assert!(proxied > 10);
+        assert_eq!(conf.matches(SET).count(), proxied, "{conf}");
+        assert!(block(&conf, "location = /loki/api/v1/tail").contains(SET));
+
+        // Tenancy without auth: the client's header passes unchanged.
+        let r = distributed("");
+        assert!(r.tenancy.enabled);
+        assert!(!render(&r, r.gateway.as_ref().unwrap()).contains("X-Scope-OrgID"));
+
+        // Auth without tenancy: Loki ignores tenants.
+        let r = distributed(&format!("{AUTH}  tenancy: {{enabled: false}}\n"));
+        assert!(!render(&r, r.gateway.as_ref().unwrap()).contains("X-Scope-OrgID"));
+    }
+
+    #[test]
+    fn backends_are_variables_resolved_through_the_resolver() {
+        let r = distributed("");
+        let gw = r.gateway.as_ref().unwrap();
+        let conf = render(&r, gw);
+        assert!(conf.contains(&format!("resolver {} valid=10s ipv6=off;", gw.resolver)));
+        let host = r.service_host("loki-distributor");
+        assert!(conf.contains(&format!("set $backend \"http://{host}:3100\";")));
+        assert_eq!(
+            conf.matches("proxy_pass $").count(),
+            conf.matches("proxy_pass $backend$request_uri;").count()
+        );
+        assert!(conf.contains("listen 8080;"));
+        assert!(conf.contains("pid /tmp/nginx.pid;"));
+        assert!(block(&conf, "location = /loki/api/v1/tail").contains("Upgrade $http_upgrade"));
+        assert!(!block(&conf, "location = /loki/api/v1/push").contains("Upgrade"));
+    }
+
+    #[test]
+    fn bare_prefixes_are_not_found_instead_of_redirected() {
+        let r = distributed("  ruler: {enabled: true}\n");
+        let conf = render(&r, r.gateway.as_ref().unwrap());
+        assert!(block(&conf, "location = /loki/api/v1 {").contains("return 404;"));
+        assert!(block(&conf, "location = /ingester {").contains("return 404;"));
+        // An exact route of the same path is not shadowed.
+        assert!(block(&conf, "location = /loki/api/v1/rules {").contains("proxy_pass"));
+        assert!(block(&conf, "location / {").contains("return 404;"));
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        for extra in ["", AUTH, "  ruler: {enabled: true}\n"] {
+            let a = distributed(extra);
+            let b = distributed(extra);
+            assert_eq!(
+                render(&a, a.gateway.as_ref().unwrap()),
+                render(&b, b.gateway.as_ref().unwrap())
+            );
+            assert_eq!(routes(&a), routes(&b));
+        }
+    }
+}
