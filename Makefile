@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build install test lint tools python-tools kustomize wasm-target golden bench clean lock-python-tools
+.PHONY: render build install test lint tools python-tools kustomize wasm-target nginx golden bench clean lock-python-tools
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -50,8 +50,11 @@ lint:
 	cargo check --locked --quiet --target wasm32-unknown-unknown -p loki-stack-fn --lib
 
 ## tools: the test suite's own tools, pinned: Python validators in .venv, kustomize in .cache,
-## the wasm32 standard library (the core must build for WebAssembly)
-tools: python-tools kustomize wasm-target
+## the wasm32 standard library (the core must build for WebAssembly), Debian's nginx (gateway tests)
+tools: python-tools kustomize wasm-target nginx
+
+nginx:
+	@tools/install-nginx.sh
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

@@ -58,13 +58,11 @@ fn common_routes(
     push: &'static str,
     query: &'static str,
     compactor: &'static str,
-    ingester: &'static str,
 ) -> Vec<(&'static str, &'static str)> {
     vec![
         ("/loki/api/v1/push", push),
         ("/api/prom/push", push),
         ("/otlp/v1/logs", push),
-        ("/distributor/ring", push),
         (
             "/loki/api/v1/query_range?query=%7Bapp%3D%22x%22%7D&limit=10",
             query,
@@ -80,10 +78,6 @@ fn common_routes(
         ("/api/prom/tail", query),
         ("/loki/api/v1/delete?query=%7Bapp%3D%22x%22%7D", compactor),
         ("/loki/api/v1/cache/generation_numbers", compactor),
-        ("/compactor/ring", compactor),
-        ("/ring", ingester),
-        ("/flush", ingester),
-        ("/ingester/prepare_shutdown", ingester),
     ]
 }
 
@@ -95,28 +89,19 @@ fn ruler_routes(ruler: &'static str) -> Vec<(&'static str, &'static str)> {
         ("/api/prom/rules/team-a", ruler),
         ("/prometheus/api/v1/rules", ruler),
         ("/prometheus/api/v1/alerts", ruler),
-        ("/ruler/ring", ruler),
     ]
 }
 
 fn cases() -> Vec<Case> {
-    let mut distributed = common_routes(
-        "loki-distributor",
-        "loki-query-frontend",
-        "loki-compactor",
-        "loki-ingester",
-    );
-    distributed.push(("/indexgateway/ring", "loki-index-gateway"));
-    distributed.push(("/scheduler/ring", "loki-query-scheduler"));
+    let distributed = common_routes("loki-distributor", "loki-query-frontend", "loki-compactor");
 
     let mut with_ruler = distributed.clone();
     with_ruler.extend(ruler_routes("loki-ruler"));
 
-    let mut simple_scalable =
-        common_routes("loki-write", "loki-read", "loki-backend", "loki-write");
+    let mut simple_scalable = common_routes("loki-write", "loki-read", "loki-backend");
     simple_scalable.extend(ruler_routes("loki-backend"));
 
-    let mut single_binary = common_routes("loki", "loki", "loki", "loki");
+    let mut single_binary = common_routes("loki", "loki", "loki");
     single_binary.extend(ruler_routes("loki"));
 
     vec![
@@ -283,6 +268,58 @@ fn nginx_accepts_the_rendered_config() {
             "{}",
             case.name
         );
+    }
+}
+
+/// `<svc>.<ns>.svc.cluster.local` of every `set $backend "http://...:3100"`.
+fn backend_hosts(conf: &str) -> Vec<String> {
+    let mut hosts: Vec<String> = conf
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("set $backend \"http://")?
+                .strip_suffix(":3100\";")
+                .map(str::to_owned)
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    assert!(!hosts.is_empty(), "no backends in:\n{conf}");
+    assert_eq!(
+        conf.matches("set $backend").count(),
+        conf.matches("proxy_pass $backend$request_uri;").count(),
+        "every proxied location goes through the variable:\n{conf}"
+    );
+    hosts
+}
+
+#[test]
+fn every_backend_is_a_rendered_service_on_lokis_port() {
+    for case in cases() {
+        let objects = render(&case.config);
+        for host in backend_hosts(&nginx_conf(&objects)) {
+            let (name, rest) = host.split_once('.').unwrap();
+            let (namespace, domain) = rest.split_once('.').unwrap();
+            assert_eq!(domain, "svc.cluster.local", "{}: {host}", case.name);
+            let svc = objects
+                .iter()
+                .find(|o| {
+                    o["kind"] == "Service"
+                        && o["metadata"]["name"] == name
+                        && o["metadata"]["namespace"] == namespace
+                })
+                .unwrap_or_else(|| panic!("{}: {host}: no such Service", case.name));
+            assert!(
+                svc["spec"]["ports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["port"] == 3100),
+                "{}: {name} has no port 3100",
+                case.name
+            );
+            assert_ne!(svc["spec"]["clusterIP"], "None", "{name}: headless");
+        }
     }
 }
 
@@ -571,18 +608,7 @@ fn free_port() -> u16 {
 /// Points every `set $backend "http://<svc>.<ns>.svc.cluster.local:3100"` at a fake
 /// Service named `<svc>`; returns the config and the Services.
 fn fake_backends(conf: &str, namespace: &str) -> (String, Vec<String>) {
-    let mut hosts: Vec<String> = conf
-        .lines()
-        .filter_map(|l| {
-            l.trim()
-                .strip_prefix("set $backend \"http://")?
-                .strip_suffix(":3100\";")
-                .map(str::to_owned)
-        })
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    assert!(!hosts.is_empty());
+    let hosts = backend_hosts(conf);
     let mut out = conf.to_owned();
     let mut services = Vec::new();
     for host in hosts {
@@ -707,7 +733,19 @@ fn nginx_routes_every_loki_api_to_its_service() {
             "/api/prom",
             "/config",
             "/nope/loki/api/v1/push",
-        ] {
+        ]
+        .into_iter()
+        // Admin pages that change the cluster are not routed (config::nginx::NOT_ROUTED).
+        .chain([
+            "/ring",
+            "/flush",
+            "/ingester/shutdown",
+            "/distributor/ring",
+            "/compactor/ring",
+            "/ruler/ring",
+            "/indexgateway/ring",
+            "/scheduler/ring",
+        ]) {
             let reply = request(port, "GET", unknown, &creds(), "");
             assert_eq!(reply.status, 404, "{name}: {unknown}: {reply:?}");
         }

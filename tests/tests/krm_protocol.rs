@@ -399,18 +399,19 @@ fn all_problems_are_reported_at_once() {
     );
     assert_eq!(out.code, 1);
     let rl = doc(&out.stdout);
-    let fields: Vec<&str> = rl["results"]
+    let mut fields: Vec<&str> = rl["results"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["field"]["path"].as_str().unwrap())
         .collect();
+    fields.sort_unstable();
     assert_eq!(
         fields,
         [
             "spec.namespace",
-            "spec.storage.filesystem.size",
-            "spec.retention.period"
+            "spec.retention.period",
+            "spec.storage.filesystem.size"
         ]
     );
 }

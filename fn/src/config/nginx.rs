@@ -42,14 +42,24 @@ pub const TAIL_PATHS: [&str; 2] = ["/loki/api/v1/tail", "/api/prom/tail"];
 /// Query API prefixes (everything below them not routed more specifically).
 pub const QUERY_PREFIXES: [&str; 2] = ["/loki/api/v1/", "/api/prom/"];
 /// Log deletion and the cache generation numbers the queriers poll: the compactor.
-pub const COMPACTOR_PATHS: [&str; 3] = [
+pub const COMPACTOR_PATHS: [&str; 2] = [
     "/loki/api/v1/delete",
     "/loki/api/v1/cache/generation_numbers",
+];
+/// Admin pages that can change the cluster (ring "forget", flush, shutdown) are never
+/// routed: reach them with `kubectl port-forward`, not through an exposed gateway.
+pub const NOT_ROUTED: [&str; 8] = [
+    "/ring",
+    "/flush",
+    "/ingester/shutdown",
+    "/distributor/ring",
     "/compactor/ring",
+    "/ruler/ring",
+    "/indexgateway/ring",
+    "/scheduler/ring",
 ];
 /// Ruler APIs: exact paths.
-pub const RULER_PATHS: [&str; 5] = [
-    "/ruler/ring",
+pub const RULER_PATHS: [&str; 4] = [
     "/loki/api/v1/rules",
     "/api/prom/rules",
     "/prometheus/api/v1/rules",
@@ -88,12 +98,12 @@ pub fn backend(r: &Resolved, part: Part) -> String {
     )
 }
 
-/// The parts that serve the ingester, compactor and ruler APIs in a mode.
-fn owners(mode: Mode) -> (Part, Part, Part) {
+/// The parts that serve the compactor and ruler APIs in a mode.
+fn owners(mode: Mode) -> (Part, Part) {
     match mode {
-        Mode::SingleBinary => (Part::SingleBinary, Part::SingleBinary, Part::SingleBinary),
-        Mode::SimpleScalable => (Part::Write, Part::Backend, Part::Backend),
-        Mode::Distributed => (Part::Ingester, Part::Compactor, Part::Ruler),
+        Mode::SingleBinary => (Part::SingleBinary, Part::SingleBinary),
+        Mode::SimpleScalable => (Part::Backend, Part::Backend),
+        Mode::Distributed => (Part::Compactor, Part::Ruler),
     }
 }
 
@@ -101,10 +111,9 @@ fn owners(mode: Mode) -> (Part, Part, Part) {
 /// stack's mode. Order is fixed (output is byte-identical for the same input); nginx
 /// itself picks exact matches first, then the longest prefix, whatever the order.
 pub fn routes(r: &Resolved) -> Vec<Route> {
-    let (ingester, compactor, ruler) = owners(r.mode);
+    let (compactor, ruler) = owners(r.mode);
     let push = backend(r, r.push_part());
     let query = backend(r, r.query_part());
-    let ingester = backend(r, ingester);
     let compactor = backend(r, compactor);
     let ruler = backend(r, ruler);
 
@@ -120,22 +129,11 @@ pub fn routes(r: &Resolved) -> Vec<Route> {
     };
 
     let mut out: Vec<Route> = PUSH_PATHS.iter().map(|p| exact(p, &push)).collect();
-    out.push(exact("/distributor/ring", &push));
-
-    out.push(exact("/ring", &ingester));
-    out.push(exact("/flush", &ingester));
-    out.push(prefix("/ingester/", &ingester));
-
     out.extend(COMPACTOR_PATHS.iter().map(|p| exact(p, &compactor)));
 
     if r.ruler.is_some() {
         out.extend(RULER_PATHS.iter().map(|p| exact(p, &ruler)));
         out.extend(RULER_PREFIXES.iter().map(|p| prefix(p, &ruler)));
-    }
-
-    if r.mode == Mode::Distributed {
-        out.push(exact("/indexgateway/ring", &backend(r, Part::IndexGateway)));
-        out.push(exact("/scheduler/ring", &backend(r, Part::QueryScheduler)));
     }
 
     out.extend(TAIL_PATHS.iter().map(|p| Route {
@@ -360,13 +358,12 @@ mod tests {
     fn distributed_routes_each_api_to_its_component() {
         let r = distributed("  ruler: {enabled: true}\n");
         assert_routes(&r, &PUSH_PATHS, "loki-distributor");
-        assert_routes(&r, &["/distributor/ring"], "loki-distributor");
-        assert_routes(&r, &["/ring", "/flush", "/ingester/"], "loki-ingester");
         assert_routes(&r, &COMPACTOR_PATHS, "loki-compactor");
         assert_routes(&r, &RULER_PATHS, "loki-ruler");
         assert_routes(&r, &RULER_PREFIXES, "loki-ruler");
-        assert_routes(&r, &["/indexgateway/ring"], "loki-index-gateway");
-        assert_routes(&r, &["/scheduler/ring"], "loki-query-scheduler");
+        for p in NOT_ROUTED {
+            assert_eq!(service_of(&r, p), None, "{p}");
+        }
         assert_routes(&r, &TAIL_PATHS, "loki-query-frontend");
         assert_routes(&r, &QUERY_PREFIXES, "loki-query-frontend");
     }
@@ -375,17 +372,13 @@ mod tests {
     fn simple_scalable_routes_to_write_read_and_backend() {
         let r = simple_scalable("  ruler: {enabled: true}\n");
         assert_routes(&r, &PUSH_PATHS, "loki-write");
-        assert_routes(
-            &r,
-            &["/distributor/ring", "/ring", "/flush", "/ingester/"],
-            "loki-write",
-        );
         assert_routes(&r, &COMPACTOR_PATHS, "loki-backend");
         assert_routes(&r, &RULER_PATHS, "loki-backend");
         assert_routes(&r, &TAIL_PATHS, "loki-read");
         assert_routes(&r, &QUERY_PREFIXES, "loki-read");
-        assert_eq!(service_of(&r, "/indexgateway/ring"), None);
-        assert_eq!(service_of(&r, "/scheduler/ring"), None);
+        for p in NOT_ROUTED {
+            assert_eq!(service_of(&r, p), None, "{p}");
+        }
     }
 
     #[test]
@@ -482,7 +475,7 @@ mod tests {
         let r = distributed(AUTH);
         let conf = render(&r, r.gateway.as_ref().unwrap());
         let proxied = conf.matches("proxy_pass $").count();
-        assert!(proxied > 10);
+        assert!(proxied >= 8, "{proxied}");
         assert_eq!(conf.matches(SET).count(), proxied, "{conf}");
         assert!(block(&conf, "location = /loki/api/v1/tail").contains(SET));
 
@@ -519,7 +512,7 @@ mod tests {
         let r = distributed("  ruler: {enabled: true}\n");
         let conf = render(&r, r.gateway.as_ref().unwrap());
         assert!(block(&conf, "location = /loki/api/v1 {").contains("return 404;"));
-        assert!(block(&conf, "location = /ingester {").contains("return 404;"));
+        assert!(block(&conf, "location = /api/prom {").contains("return 404;"));
         // An exact route of the same path is not shadowed.
         assert!(block(&conf, "location = /loki/api/v1/rules {").contains("proxy_pass"));
         assert!(block(&conf, "location / {").contains("return 404;"));

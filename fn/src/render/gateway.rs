@@ -216,6 +216,10 @@ pub fn deployment(r: &Resolved, gw: &Gateway, conf: &str) -> Result<Deployment, 
                 "no CPU limit on purpose: CFS throttling a proxy adds latency to every push and query; the CPU request reserves capacity",
             ),
             (
+                "CKV_K8S_40",
+                "UID 101 is the nginx-unprivileged image's own user, which owns its files; non-root, no capabilities, read-only root filesystem",
+            ),
+            (
                 "CKV_K8S_43",
                 "images are pinned by version tag in the LokiStack config; set spec.gateway.image to an @sha256 digest to pin by digest",
             ),
@@ -444,7 +448,7 @@ mod tests {
             .filter(|(k, _)| k.starts_with("checkov.io/skip"))
             .map(|(_, v)| v.as_str().unwrap())
             .collect();
-        assert_eq!(skips.len(), 4);
+        assert_eq!(skips.len(), 5);
         for s in skips {
             assert_eq!(s.matches('=').count(), 1, "{s}");
         }

@@ -34,7 +34,8 @@ pub struct Defaults {
     pub replication_factor: u32,
     pub cluster_domain: &'static str,
     pub gateway_image: &'static str,
-    pub gateway_resolver: &'static str,
+    /// The cluster DNS Service's name up to the cluster domain.
+    pub gateway_resolver_prefix: &'static str,
     pub memcached_image: &'static str,
 }
 
@@ -74,7 +75,7 @@ pub const LOCAL: Defaults = Defaults {
     replication_factor: 3,
     cluster_domain: "cluster.local",
     gateway_image: GATEWAY_IMAGE,
-    gateway_resolver: "kube-dns.kube-system.svc.cluster.local.",
+    gateway_resolver_prefix: "kube-dns.kube-system.svc.",
     memcached_image: MEMCACHED_IMAGE,
 };
 

@@ -346,6 +346,9 @@ pub fn check_retention_is_enforced(c: &Config) -> Result<(), String> {
 }
 
 #[cfg(test)]
+mod modes;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -86,6 +86,7 @@ pub(super) fn gateway(
     d: &Defaults,
     mode: Mode,
     tenancy: &Tenancy,
+    cluster_domain: &str,
 ) -> Option<Gateway> {
     let given = spec.gateway.clone().unwrap_or_default();
     let exposed = spec
@@ -116,10 +117,11 @@ pub(super) fn gateway(
         .clone()
         .unwrap_or_else(|| d.gateway_image.to_owned());
     c.check("spec.gateway.image", names::check_image(&image));
+    // The cluster's DNS Service, under the cluster's own domain.
     let resolver = given
         .resolver
         .clone()
-        .unwrap_or_else(|| d.gateway_resolver.to_owned());
+        .unwrap_or_else(|| format!("{}{cluster_domain}.", d.gateway_resolver_prefix));
     if resolver.is_empty()
         || !resolver
             .bytes()

@@ -118,7 +118,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let service_monitor = service_monitor(&mut c, spec, d);
 
     let tenancy = access::tenancy(&mut c, spec, d);
-    let gateway = access::gateway(&mut c, spec, d, mode, &tenancy);
+    let gateway = access::gateway(&mut c, spec, d, mode, &tenancy, &cluster_domain);
     let exposure = access::exposure(&mut c, spec, gateway.as_ref());
     let caches = access::caches(&mut c, spec, d, mode, size);
     let ruler = access::ruler(&mut c, spec);
