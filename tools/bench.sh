@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: whole-process render of the local stack (what kustomize and kpt pay per
+# Benchmark: whole-process render of the local, cloud-aws and largest stacks (what kustomize and kpt pay per
 # build). Reports median wall time (hyperfine) and peak RSS (GNU time), and the release
 # binary's size. Targets: median <= 3 ms, peak RSS <= 16 MB.
 #
@@ -14,40 +14,48 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Inputs exactly as the runners send them.
-kubectl kustomize kubernetes/observability/loki-stack/overlays/local/config > "$work/lokistack.yaml"
-{
-  printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n'
-  sed 's/^/  /; 1s/^  /- /' "$work/lokistack.yaml"
-  printf 'functionConfig:\n'
-  sed 's/^/  /' "$work/lokistack.yaml"
-} > "$work/resource-list.yaml"
+# Inputs exactly as the runners send them: the local overlay, the cloud-aws overlay, and
+# the largest stack (tests/stacks/cloud-everything.yaml: cloud, large, zones, caches, ruler, auth).
+kubectl kustomize kubernetes/observability/loki-stack/overlays/local/config > "$work/local.yaml"
+kubectl kustomize kubernetes/observability/loki-stack/overlays/cloud-aws/config > "$work/cloud-aws.yaml"
+cp tests/stacks/cloud-everything.yaml "$work/largest.yaml"
+for stack in local cloud-aws largest; do
+  {
+    printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n'
+    sed 's/^/  /; 1s/^  /- /' "$work/$stack.yaml"
+    printf 'functionConfig:\n'
+    sed 's/^/  /' "$work/$stack.yaml"
+  } > "$work/$stack-rl.yaml"
+done
 
 echo "== loki-stack-fn $("$bin" --version | cut -d' ' -f2), $(nproc) CPUs, $(uname -m)"
-# hyperfine 1.15 (Debian 12) has no --input: stdin comes through sh, whose own start-up
-# hyperfine measures and subtracts.
-hyperfine --warmup 20 --runs "$runs" --style basic --export-json "$work/krm.json" \
-  --command-name "KRM function (kustomize generator input)" "$bin < $work/resource-list.yaml" >/dev/null 2>"$work/hyperfine-krm.log"
-hyperfine -N --warmup 20 --runs "$runs" --style basic --export-json "$work/cli.json" \
-  --command-name "render -f (plain YAML)" "$bin render -f $work/lokistack.yaml" >/dev/null 2>"$work/hyperfine-cli.log"
-
 status=0
-for mode in krm cli; do
-  read -r name median mean stddev < <(python3 - "$work/$mode.json" <<'PY'
+for stack in local cloud-aws largest; do
+  objects=$("$bin" render -f "$work/$stack.yaml" | grep -c '^kind:')
+  echo "-- $stack ($objects objects)"
+  # hyperfine 1.15 (Debian 12) has no --input: stdin comes through sh, whose own start-up
+  # hyperfine measures and subtracts.
+  hyperfine --warmup 20 --runs "$runs" --style basic --export-json "$work/krm.json" \
+    --command-name "KRM function (kustomize generator input)" "$bin < $work/$stack-rl.yaml" >/dev/null 2>"$work/hyperfine-krm.log"
+  hyperfine -N --warmup 20 --runs "$runs" --style basic --export-json "$work/cli.json" \
+    --command-name "render -f (plain YAML)" "$bin render -f $work/$stack.yaml" >/dev/null 2>"$work/hyperfine-cli.log"
+  for mode in krm cli; do
+    read -r name median mean stddev < <(python3 - "$work/$mode.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print(r["command"].replace(" ", "_"), r["median"] * 1000, r["mean"] * 1000, r["stddev"] * 1000)
 PY
 )
-  if [ "$mode" = krm ]; then
-    rss=$( { /usr/bin/time -v "$bin" < "$work/resource-list.yaml" >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
-  else
-    rss=$( { /usr/bin/time -v "$bin" render -f "$work/lokistack.yaml" >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
-  fi
-  printf '%-45s median %6.2f ms  mean %6.2f ms ± %5.2f  peak RSS %6.1f MB\n' \
-    "${name//_/ }" "$median" "$mean" "$stddev" "$(echo "$rss / 1024" | bc -l)"
-  awk -v m="$median" 'BEGIN { exit !(m <= 3.0) }' || { echo "  over the 3 ms median target" >&2; status=1; }
-  [ "$rss" -le 16384 ] || { echo "  over the 16 MB peak RSS target" >&2; status=1; }
+    if [ "$mode" = krm ]; then
+      rss=$( { /usr/bin/time -v "$bin" < "$work/$stack-rl.yaml" >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
+    else
+      rss=$( { /usr/bin/time -v "$bin" render -f "$work/$stack.yaml" >/dev/null; } 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
+    fi
+    printf '%-45s median %6.2f ms  mean %6.2f ms ± %5.2f  peak RSS %6.1f MB\n' \
+      "${name//_/ }" "$median" "$mean" "$stddev" "$(echo "$rss / 1024" | bc -l)"
+    awk -v m="$median" 'BEGIN { exit !(m <= 3.0) }' || { echo "  over the 3 ms median target" >&2; status=1; }
+    [ "$rss" -le 16384 ] || { echo "  over the 16 MB peak RSS target" >&2; status=1; }
+  done
 done
 size=$(stat -c %s "$bin")
 printf '%-45s %d bytes (%.2f MiB)\n' "release binary size" "$size" "$(echo "$size / 1048576" | bc -l)"

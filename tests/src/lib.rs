@@ -212,6 +212,24 @@ pub fn resolved_config(dir: &str) -> String {
         .stdout
 }
 
+/// Extra stacks the tests render besides base and the overlays (`tests/stacks/*.yaml`):
+/// `(name, LokiStack text)`.
+pub fn fixture_stacks() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(root().join("tests/stacks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .map(|p| {
+            (
+                format!("stacks-{}", p.file_stem().unwrap().to_string_lossy()),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The overlays shipped in the repo.
 pub fn overlays() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(stack_dir().join("overlays"))

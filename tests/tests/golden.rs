@@ -7,16 +7,20 @@
     clippy::indexing_slicing
 )]
 
-use e2e::{overlays, resolved_config, root, run_fn};
+use e2e::{fixture_stacks, overlays, resolved_config, root, run_fn};
 
 #[test]
 fn golden_rendered_stacks() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut names = vec!["base".to_owned()];
-    names.extend(overlays().into_iter().map(|o| format!("overlays/{o}")));
-    let mut stale = Vec::new();
-    for name in names {
+    let mut configs: Vec<(String, String)> = vec![("base".to_owned(), resolved_config("base"))];
+    configs.extend(overlays().into_iter().map(|o| {
+        let name = format!("overlays/{o}");
         let config = resolved_config(&name);
+        (name, config)
+    }));
+    configs.extend(fixture_stacks());
+    let mut stale = Vec::new();
+    for (name, config) in configs {
         let out = run_fn(&["render", "-f", "-"], Some(config.as_bytes()))
             .ok()
             .stdout;

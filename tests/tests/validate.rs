@@ -10,7 +10,9 @@
 
 use std::path::PathBuf;
 
-use e2e::{cmd, docs, overlays, resolved_config, root, run, run_fn, shared_dir, tool};
+use e2e::{
+    cmd, docs, fixture_stacks, overlays, resolved_config, root, run, run_fn, shared_dir, tool,
+};
 
 /// Custom resources (validated against their CRDs, not by kubernetes-validate).
 fn is_custom(o: &serde_json::Value) -> bool {
@@ -28,17 +30,23 @@ fn counts(files: &[PathBuf]) -> (usize, usize) {
     (all.len() - custom, custom)
 }
 
-/// The applied stack (render CLI) of base and every overlay, one file each.
+/// The applied stack (render CLI) of base, every overlay and every tests/stacks
+/// fixture, one file each.
 fn rendered_stacks(dir: &tempfile::TempDir) -> Vec<PathBuf> {
-    let mut names = vec!["base".to_owned()];
-    names.extend(overlays().into_iter().map(|o| format!("overlays/{o}")));
-    names
+    let mut configs: Vec<(String, String)> = vec![("base".to_owned(), resolved_config("base"))];
+    configs.extend(overlays().into_iter().map(|o| {
+        (
+            format!("overlays-{o}"),
+            resolved_config(&format!("overlays/{o}")),
+        )
+    }));
+    configs.extend(fixture_stacks());
+    configs
         .iter()
-        .map(|name| {
-            let config = resolved_config(name);
+        .map(|(name, config)| {
             let out = run_fn(&["render", "-f", "-"], Some(config.as_bytes())).ok();
             assert!(docs(&out.stdout).len() >= 16);
-            let path = dir.path().join(format!("{}.yaml", name.replace('/', "-")));
+            let path = dir.path().join(format!("{name}.yaml"));
             std::fs::write(&path, out.stdout).unwrap();
             path
         })

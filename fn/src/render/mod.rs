@@ -161,12 +161,150 @@ fn sort(objects: &mut [Value]) {
 mod tests {
     use super::*;
 
-    fn stack() -> Vec<Value> {
-        let doc: Value = crate::yaml::from_str(
-            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec: {profile: local, retention: {period: 72h}}\n",
-        )
+    fn render_spec(spec: &str) -> Vec<Value> {
+        let doc: Value = crate::yaml::from_str(&format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n{spec}"
+        ))
         .unwrap();
         render(&crate::spec::parse(&doc).unwrap()).unwrap()
+    }
+
+    fn stack() -> Vec<Value> {
+        render_spec("  profile: local\n  retention: {period: 72h}\n")
+    }
+
+    const CLOUD: &str = "  profile: cloud\n  retention: {period: 7d}\n  storage: {s3: {bucket: b-b-b, region: eu-west-1}}\n  gateway: {auth: {basic: {secretRef: {name: gw}}}}\n";
+
+    /// Every shape the renderer has: local, SSD, Distributed with zones, caches, ruler.
+    fn all_stacks() -> Vec<Vec<Value>> {
+        vec![
+            stack(),
+            render_spec(&format!("{CLOUD}  mode: SimpleScalable\n  size: medium\n")),
+            render_spec(&format!(
+                "{CLOUD}  size: large\n  zones: [a, b, c]\n  ruler: {{enabled: true}}\n"
+            )),
+        ]
+    }
+
+    #[test]
+    fn every_service_selects_pods_of_exactly_one_component() {
+        for objects in all_stacks() {
+            let pods: Vec<&serde_json::Map<String, Value>> = objects
+                .iter()
+                .filter_map(|o| {
+                    o.pointer("/spec/template/metadata/labels")
+                        .and_then(Value::as_object)
+                })
+                .collect();
+            for svc in objects.iter().filter(|o| o["kind"] == "Service") {
+                let name = svc["metadata"]["name"].as_str().unwrap();
+                let sel = svc
+                    .pointer("/spec/selector")
+                    .and_then(Value::as_object)
+                    .unwrap();
+                let mut components: Vec<(&Value, &Value)> = pods
+                    .iter()
+                    .filter(|p| sel.iter().all(|(k, v)| p.get(k) == Some(v)))
+                    .map(|p| {
+                        (
+                            &p["app.kubernetes.io/name"],
+                            &p["app.kubernetes.io/component"],
+                        )
+                    })
+                    .collect();
+                components.dedup();
+                if name == names::MEMBERLIST {
+                    // The ring's join address: every ring member, on purpose.
+                    assert!(components.len() >= 3, "{name}: {components:?}");
+                    assert!(components.iter().all(|(n, _)| *n == "loki"), "{name}");
+                    continue;
+                }
+                assert_eq!(components.len(), 1, "{name} selects {components:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pod_templates_roll_on_config_change_and_budgets_cover_replicas() {
+        for objects in all_stacks() {
+            for o in objects.iter().filter(|o| {
+                ["Deployment", "StatefulSet", "DaemonSet"].contains(&o["kind"].as_str().unwrap())
+            }) {
+                let name = o["metadata"]["name"].as_str().unwrap();
+                let a = &o["spec"]["template"]["metadata"]["annotations"];
+                let memcached = name.ends_with("-cache");
+                assert!(
+                    memcached || a.get("checksum/config").is_some(),
+                    "{name} lacks checksum/config"
+                );
+                let replicas = o["spec"]["replicas"].as_u64().unwrap_or(1);
+                let sel = o["spec"]["selector"]["matchLabels"].as_object().unwrap();
+                let covered = objects.iter().any(|p| {
+                    p["kind"] == "PodDisruptionBudget"
+                        && p["spec"]["selector"]["matchLabels"]
+                            .as_object()
+                            .unwrap()
+                            .iter()
+                            .all(|(k, v)| sel.get(k) == Some(v))
+                });
+                let zoned = sel.contains_key("lokistack.krm.dev/ingester-zone");
+                if replicas > 1 || zoned {
+                    assert!(
+                        covered,
+                        "{name} ({replicas} replicas) has no PodDisruptionBudget"
+                    );
+                }
+                if let Some(claims) = o["spec"]["volumeClaimTemplates"].as_array() {
+                    assert!(!claims.is_empty());
+                    assert_eq!(
+                        o["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"], "Retain",
+                        "{name}"
+                    );
+                }
+            }
+            // Never a LoadBalancer or NodePort.
+            for svc in objects.iter().filter(|o| o["kind"] == "Service") {
+                let t = svc["spec"]["type"].as_str().unwrap_or("ClusterIP");
+                assert_eq!(t, "ClusterIP", "{}", svc["metadata"]["name"]);
+            }
+        }
+    }
+
+    #[test]
+    fn every_pod_is_pod_security_restricted_except_promtail() {
+        for objects in all_stacks() {
+            for o in objects
+                .iter()
+                .filter(|o| o.pointer("/spec/template/spec").is_some())
+            {
+                let name = o["metadata"]["name"].as_str().unwrap();
+                if name == names::PROMTAIL {
+                    continue;
+                }
+                let pod = &o["spec"]["template"]["spec"];
+                assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{name}");
+                assert_eq!(
+                    pod["securityContext"]["seccompProfile"]["type"],
+                    "RuntimeDefault"
+                );
+                assert!(pod.get("hostNetwork").is_none() && pod.get("hostPID").is_none());
+                for v in pod["volumes"].as_array().into_iter().flatten() {
+                    assert!(v.get("hostPath").is_none(), "{name}: hostPath");
+                }
+                for c in pod["containers"].as_array().unwrap() {
+                    let sc = &c["securityContext"];
+                    assert_eq!(sc["allowPrivilegeEscalation"], false, "{name}");
+                    assert_eq!(sc["readOnlyRootFilesystem"], true, "{name}");
+                    assert_eq!(sc["capabilities"]["drop"][0], "ALL", "{name}");
+                    assert_ne!(sc["runAsUser"], 0, "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rendering_is_deterministic_for_every_shape() {
+        assert_eq!(all_stacks(), all_stacks());
     }
 
     #[test]

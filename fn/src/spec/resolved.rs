@@ -130,6 +130,24 @@ impl Part {
         }
     }
 
+    /// Opens Loki's memberlist port and joins the ring: the parts with a ring of their
+    /// own or that read the ingester ring. (query-frontend, query-scheduler and the
+    /// simple-mode index gateway never open it; listing them in `loki-memberlist` only
+    /// makes the others retry dead addresses.)
+    pub fn joins_memberlist(self) -> bool {
+        matches!(
+            self,
+            Part::Distributor
+                | Part::Ingester
+                | Part::Querier
+                | Part::Compactor
+                | Part::Ruler
+                | Part::Write
+                | Part::Read
+                | Part::Backend
+        )
+    }
+
     /// Runs as a StatefulSet with a PVC (ring members that keep state on disk).
     pub fn is_stateful(self) -> bool {
         matches!(

@@ -59,6 +59,9 @@ pub fn stack_component(r: &Resolved) -> Component<'_> {
 pub struct Files {
     pub config: String,
     pub runtime: String,
+    /// Their SHA-256, computed once for every pod template.
+    pub config_checksum: String,
+    pub runtime_checksum: String,
 }
 
 pub fn files(r: &Resolved) -> Result<Files, String> {
@@ -74,9 +77,12 @@ pub fn files(r: &Resolved) -> Result<Files, String> {
             )
         })?;
     }
+    let runtime = crate::yaml::to_string(&cfg::runtime(r))?;
     Ok(Files {
+        config_checksum: super::meta::checksum(&text),
+        runtime_checksum: super::meta::checksum(&runtime),
         config: text,
-        runtime: crate::yaml::to_string(&cfg::runtime(r))?,
+        runtime,
     })
 }
 

@@ -22,7 +22,7 @@ use super::services::{MEMBERLIST_LABEL, ZONE_LABEL, zone_key};
 use super::{Files, component};
 use crate::config::loki as cfg;
 use crate::render::labels::{self, Labels};
-use crate::render::meta::{annotate, checkov_skips, checksum, object_meta};
+use crate::render::meta::{annotate, checkov_skips, object_meta};
 use crate::render::names::{self, GRPC, HTTP_METRICS, LOKI, LOKI_RUNTIME};
 use crate::render::pod::{
     config_map_volume, container_port, empty_dir, hardened_container, http_get, mount, placement,
@@ -165,7 +165,7 @@ fn container(r: &Resolved, u: &Unit<'_>) -> Container {
         container_port(HTTP_METRICS, cfg::HTTP_PORT),
         container_port(GRPC, cfg::GRPC_PORT),
     ];
-    if part != Part::SingleBinary {
+    if part.joins_memberlist() {
         ports.push(container_port(
             names::MEMBERLIST_PORT_NAME,
             names::MEMBERLIST_PORT,
@@ -190,7 +190,7 @@ fn container(r: &Resolved, u: &Unit<'_>) -> Container {
 fn pod_template(r: &Resolved, files: &Files, u: &Unit<'_>) -> PodTemplateSpec {
     let part = u.part;
     let mut pod_labels = labels::pod(r, component(r, part));
-    if part != Part::SingleBinary {
+    if part.joins_memberlist() {
         pod_labels.insert(MEMBERLIST_LABEL.to_owned(), "true".to_owned());
     }
     if let Some((key, _)) = &u.zone {
@@ -203,8 +203,8 @@ fn pod_template(r: &Resolved, files: &Files, u: &Unit<'_>) -> PodTemplateSpec {
     annotate(
         &mut meta,
         &[
-            ("checksum/config", checksum(&files.config)),
-            ("checksum/runtime-config", checksum(&files.runtime)),
+            ("checksum/config", files.config_checksum.clone()),
+            ("checksum/runtime-config", files.runtime_checksum.clone()),
             ("kubectl.kubernetes.io/default-container", LOKI.to_owned()),
         ],
     );
