@@ -3,7 +3,6 @@
 //! Items are held untyped (`serde_json::Value` with key order preserved) so that what
 //! we do not generate passes through exactly: every field, every annotation.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::result::KrmResult;
@@ -104,29 +103,26 @@ pub fn parse(input: &str) -> Result<ResourceList, Diagnostic> {
     })
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Wire<'a> {
-    api_version: &'static str,
-    kind: &'static str,
-    items: &'a [Value],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    function_config: Option<&'a Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    results: &'a [KrmResult],
-}
-
-/// Block-style YAML, the form kpt writes back into package files.
+/// Block-style YAML, the form kpt writes back into package files. Written field by
+/// field: the items are not copied into one big value first.
 pub fn serialize(
     items: &[Value],
     function_config: Option<&Value>,
     results: &[KrmResult],
 ) -> Result<String, String> {
-    crate::yaml::to_string(&Wire {
-        api_version: API_VERSION,
-        kind: KIND,
-        items,
-        function_config,
-        results,
-    })
+    let mut out = String::with_capacity(64 * 1024);
+    out.push_str("apiVersion: ");
+    out.push_str(API_VERSION);
+    out.push_str("\nkind: ");
+    out.push_str(KIND);
+    out.push('\n');
+    crate::yaml::push_sequence_field(&mut out, "items", items);
+    if let Some(fc) = function_config {
+        crate::yaml::push_field(&mut out, "functionConfig", fc);
+    }
+    if !results.is_empty() {
+        let results = serde_json::to_value(results).map_err(|e| e.to_string())?;
+        crate::yaml::push_field(&mut out, "results", &results);
+    }
+    Ok(out)
 }

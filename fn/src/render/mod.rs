@@ -81,14 +81,15 @@ pub fn mark_owned(objects: &mut [Value], owner: &str) {
 /// Field order as people write manifests: `apiVersion`, `kind`, `metadata` (`name`,
 /// `namespace`, `labels`, `annotations`, ...), then the rest as serialized.
 pub fn conventional_order(object: &mut Value) {
+    /// Moves `first` to the front in this order, in place (no rebuilt map).
     fn reorder(map: &mut serde_json::Map<String, Value>, first: &[&str]) {
-        let mut old = std::mem::take(map);
+        let mut at = 0;
         for key in first {
-            if let Some(v) = old.shift_remove(*key) {
-                map.insert((*key).to_owned(), v);
+            if let Some((k, v)) = map.shift_remove_entry(*key) {
+                map.shift_insert(at, k, v);
+                at += 1;
             }
         }
-        map.extend(old);
     }
     let Some(map) = object.as_object_mut() else {
         return;

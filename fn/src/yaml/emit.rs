@@ -1,0 +1,274 @@
+//! A block-style YAML writer for JSON values, for the function's output.
+//!
+//! It does one thing the general-purpose serializer did at many times the cost: write
+//! Kubernetes objects so that every YAML reader in the chain (kyaml and go-yaml in
+//! kustomize and kpt, PyYAML in the validators, YAML 1.1 and 1.2 alike) reads back
+//! exactly the value written. Strings are written plain only when they cannot be read
+//! as anything else; multi-line strings become literal blocks when that is exact;
+//! everything else is double-quoted with escapes.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// Writes `value` as a YAML document (no `---`), ending in a newline.
+pub fn document(value: &Value) -> String {
+    let mut out = String::with_capacity(4096);
+    match value {
+        Value::Object(map) if !map.is_empty() => mapping(&mut out, map, 0),
+        Value::Array(items) if !items.is_empty() => sequence(&mut out, items, 0),
+        scalar => {
+            inline(&mut out, scalar, 2);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Appends `key: value` (a top-level field of a document) to `out`.
+pub fn field(out: &mut String, key: &str, value: &Value) {
+    string(out, key, 0, true);
+    out.push(':');
+    value_after_key(out, value, 0);
+}
+
+/// Appends `key:` and the sequence `items` (a top-level field of a document).
+pub fn sequence_field(out: &mut String, key: &str, items: &[Value]) {
+    string(out, key, 0, true);
+    if items.is_empty() {
+        out.push_str(": []\n");
+    } else {
+        out.push_str(":\n");
+        sequence(out, items, 0);
+    }
+}
+
+fn indent(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(SPACES.len());
+        out.push_str(SPACES.get(..take).unwrap_or_default());
+        left -= take;
+    }
+}
+
+/// A mapping whose first key starts at the current position (column `n` already
+/// written), later keys at column `n`.
+fn mapping(out: &mut String, map: &serde_json::Map<String, Value>, n: usize) {
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            indent(out, n);
+        }
+        string(out, k, n, true);
+        out.push(':');
+        value_after_key(out, v, n);
+    }
+}
+
+fn value_after_key(out: &mut String, v: &Value, n: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            indent(out, n + 2);
+            mapping(out, m, n + 2);
+        }
+        // Sequences under a key are not indented (kubectl's and kyaml's style).
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            indent(out, n);
+            sequence(out, items, n);
+        }
+        scalar => {
+            out.push(' ');
+            inline(out, scalar, n + 2);
+            out.push('\n');
+        }
+    }
+}
+
+/// A sequence whose first `- ` starts at the current position, later ones at column `n`.
+fn sequence(out: &mut String, items: &[Value], n: usize) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            indent(out, n);
+        }
+        out.push_str("- ");
+        match item {
+            Value::Object(m) if !m.is_empty() => mapping(out, m, n + 2),
+            Value::Array(inner) if !inner.is_empty() => sequence(out, inner, n + 2),
+            scalar => {
+                inline(out, scalar, n + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar (or empty collection) where it stands; `n` is the indentation of the
+/// content of a block scalar.
+fn inline(out: &mut String, v: &Value, n: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(num) => {
+            let _ = write!(out, "{num}");
+        }
+        Value::String(s) => string(out, s, n, false),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+/// Plain when safe; a literal block for multi-line strings and for strings with `\\` or
+/// `"` (which double quotes would escape: configs read through `-config.expand-env`
+/// must not gain backslashes); double quotes otherwise.
+fn string(out: &mut String, s: &str, n: usize, key: bool) {
+    // Multi-line strings (whole config files) are never plain: skip the scan below.
+    if s.as_bytes().contains(&b'\n') {
+        if !key && literal_ok(s) {
+            literal(out, s, n);
+        } else {
+            double_quoted(out, s);
+        }
+        return;
+    }
+    // Branch-free passes over the bytes gather everything the choice needs.
+    let bytes = s.as_bytes();
+    let (mut control, mut escape) = (false, false);
+    for &c in bytes {
+        control |= c.wrapping_sub(0x20) >= 0x5f;
+        escape |= (c == b'\\') | (c == b'"');
+    }
+    let comment_or_key = bytes
+        .windows(2)
+        .any(|w| matches!(w, [b':', b' '] | [b' ', b'#']));
+    if !control && !comment_or_key && plain_ok(s) {
+        out.push_str(s);
+    } else if !key && escape && literal_ok(s) {
+        literal(out, s, n);
+    } else {
+        double_quoted(out, s);
+    }
+}
+
+/// Characters a literal block may hold as they are.
+fn printable(c: char) -> bool {
+    match c {
+        '\t' | '\n' => true,
+        '\u{20}'..='\u{7e}' => true,
+        '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}' => {
+            !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+        }
+        _ => false,
+    }
+}
+
+/// A literal block reproduces `s` exactly when every character is printable, the
+/// first non-empty line does not start with a blank (the indentation is taken from
+/// it), and no line is made of blanks only (block scalars fold those into empty lines).
+fn literal_ok(s: &str) -> bool {
+    let body = s.trim_end_matches('\n');
+    let all_printable = if s.is_ascii() {
+        s.bytes()
+            .all(|c| (0x20..0x7f).contains(&c) || c == b'\n' || c == b'\t')
+    } else {
+        s.chars().all(printable)
+    };
+    !body.is_empty()
+        && all_printable
+        && !body.trim_start_matches('\n').starts_with([' ', '\t'])
+        && body
+            .split('\n')
+            .all(|line| line.is_empty() || !line.chars().all(|c| c == ' ' || c == '\t'))
+}
+
+/// `|-` (no final newline), `|` (one) or `|+` (more, kept as empty lines); the caller
+/// writes the newline after the last line.
+fn literal(out: &mut String, s: &str, n: usize) {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    out.push_str(match trailing {
+        0 => "|-",
+        1 => "|",
+        _ => "|+",
+    });
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, n);
+            out.push_str(line);
+        }
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+/// Words YAML 1.1 or 1.2 readers take for booleans or null.
+const KEYWORDS: [&str; 11] = [
+    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "<<",
+];
+
+/// Plain (unquoted) only when no YAML 1.1 or 1.2 reader could take it for anything but
+/// this string. The caller has checked for printable ASCII without `: ` or ` #`; this
+/// adds: no indicator at the start, no keyword, and nothing that looks like a number,
+/// a date or a time.
+fn plain_ok(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if b"?:,[]{}#&*!|>'\"%@`= ".contains(&first)
+        || (first == b'-' && bytes.get(1).is_none_or(|b| *b == b' '))
+        || last == b' '
+        || last == b':'
+    {
+        return false;
+    }
+    if s.len() <= 5 && KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    !looks_numeric(s)
+}
+
+/// Integers, floats (with `.inf`/`.nan`), hex/octal/binary, YAML 1.1 sexagesimal
+/// numbers, dates and times: all made of digits and a few marks.
+fn looks_numeric(s: &str) -> bool {
+    let unsigned = s.trim_start_matches(['+', '-']);
+    if unsigned.eq_ignore_ascii_case(".inf") || unsigned.eq_ignore_ascii_case(".nan") {
+        return true;
+    }
+    let Some(first) = unsigned.bytes().next() else {
+        return false;
+    };
+    (first.is_ascii_digit() || first == b'.')
+        && unsigned
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b"._:+-xXoObBtTzZ ".contains(&b))
+}
+
+fn double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if printable(c) => out.push(c),
+            c => {
+                let code = u32::from(c);
+                if code <= 0xff {
+                    out.push_str(&format!("\\x{code:02x}"));
+                } else if code <= 0xffff {
+                    out.push_str(&format!("\\u{code:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{code:08x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+}

@@ -1,0 +1,229 @@
+//! The one place that decides how YAML is read and written.
+//!
+//! Reading follows what Kubernetes tooling (kyaml, the API server) means by the text:
+//! only `true`/`false` are booleans (so an unquoted `on` stays a string), and YAML 1.1
+//! octal such as `defaultMode: 0644` is the number 420. Writing quotes every string that
+//! a YAML 1.1 reader could take for something else (`"on"`, `"0644"`, `"2024-01-01"`),
+//! uses literal blocks for multi-line strings and never folds long lines.
+
+mod emit;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Largest input the function reads at all (README, "Limits").
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Most YAML nodes one input may hold, aliases expanded: stops "billion laughs"
+/// alias bombs long before they cost memory.
+pub const MAX_NODES: usize = 1_000_000;
+/// Most YAML events aliases may replay in one input (Kubernetes YAML rarely uses any).
+pub const MAX_ALIAS_EVENTS: usize = 100_000;
+
+fn read_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        legacy_octal_numbers: true,
+        with_snippet: false,
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
+        },
+        budget: serde_saphyr::budget! {
+            max_documents: 1,
+            max_depth: 200,
+            max_total_scalar_bytes: MAX_INPUT_BYTES,
+            max_nodes: MAX_NODES,
+            max_aliases: 10_000,
+            max_anchors: 10_000,
+        },
+    }
+}
+
+/// Parses one YAML (or JSON) document.
+pub fn from_str<T: DeserializeOwned>(input: &str) -> Result<T, String> {
+    serde_saphyr::from_str_with_options(input, read_options()).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("budget breached") {
+            format!(
+                "{msg}: the document expands to more than {MAX_NODES} nodes, replays more than {MAX_ALIAS_EVENTS} events through aliases or nests too deep \
+                 (a YAML alias bomb?); nothing was rendered"
+            )
+        } else {
+            msg
+        }
+    })
+}
+
+/// Serializes one value as a block-style YAML document (no leading `---`).
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
+    let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
+    Ok(emit::document(&value))
+}
+
+/// Serializes a JSON value as a block-style YAML document (no leading `---`).
+pub fn value_to_string(value: &serde_json::Value) -> String {
+    emit::document(value)
+}
+
+/// Appends `key: value` as a top-level field of a block-style YAML document.
+pub fn push_field(out: &mut String, key: &str, value: &serde_json::Value) {
+    emit::field(out, key, value);
+}
+
+/// Appends `key:` and a block sequence of `items` as a top-level field.
+pub fn push_sequence_field(out: &mut String, key: &str, items: &[serde_json::Value]) {
+    emit::sequence_field(out, key, items);
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{from_str, value_to_string};
+
+    /// Strings a careless writer turns into something else for some YAML reader.
+    pub(crate) const TRICKY: &[&str] = &[
+        "",
+        " ",
+        "x ",
+        " x",
+        "on",
+        "On",
+        "OFF",
+        "y",
+        "N",
+        "yes",
+        "No",
+        "true",
+        "False",
+        "null",
+        "Null",
+        "~",
+        "<<",
+        "=",
+        "0644",
+        "0o644",
+        "0x1F",
+        "0b101",
+        "1e3",
+        "1E-3",
+        ".5",
+        "5.",
+        "+1",
+        "-1",
+        "-.inf",
+        ".NaN",
+        ".inf",
+        "1_000",
+        "1:20",
+        "190:20:30",
+        "2024-01-01",
+        "2001-12-14t21:59:43.10-05:00",
+        "2001-12-14 21:59:43.10 -5",
+        "3.7.6",
+        "127.0.0.1",
+        "- x",
+        "-",
+        "-x",
+        "? x",
+        "?x",
+        ": x",
+        "a: b",
+        "a:b",
+        "a #b",
+        "a#b",
+        "#x",
+        "&a",
+        "*a",
+        "!tag",
+        "|",
+        ">",
+        "'q'",
+        "\"q\"",
+        "%x",
+        "@x",
+        "`x",
+        "[a]",
+        "{a}",
+        "a,b",
+        "a[b]",
+        "x:",
+        "tab\tin",
+        "cr\r\nlf",
+        "\u{0}",
+        "\u{7f}",
+        "\u{85}",
+        "\u{a0}x",
+        "\u{2028}",
+        "\u{feff}x",
+        "日本語",
+        "é",
+        "emoji 🎉",
+        "back\\slash",
+        "${HOSTNAME}",
+        "$$x",
+        "a\nb",
+        "a\nb\n",
+        "a\nb\n\n",
+        "\na",
+        "\n  a",
+        "  a\nb",
+        "a\n  \nb",
+        "a\n\nb",
+        "a \nb ",
+        "\n",
+        "\n\n",
+        "a\tb\nc",
+        "#!/bin/sh\nexit 0\n",
+        "---\n...\n",
+        "- a\n- b",
+        "key: v\nx: y\n",
+        "line\r\n",
+        "10Gi",
+        "100m",
+        "24h",
+        "7d",
+        "1.31-alpine",
+        "v13",
+        "loki_index_",
+        "/var/loki",
+        "http://x:3100",
+        "dns+x.y:9095",
+        "{app=\"x\"} |= \"y\"",
+        "CKV_K8S_11=no: reason",
+    ];
+
+    #[test]
+    fn every_tricky_string_reads_back_as_written() {
+        for s in TRICKY {
+            for v in [
+                json!({ "k": s }),
+                json!({ "seq": [s, {"in": s}], "nested": {"deep": {"k": s}} }),
+                json!({ *s: "as key" }),
+            ] {
+                let text = value_to_string(&v);
+                let back: Value =
+                    from_str(&text).unwrap_or_else(|e| panic!("{s:?}: unreadable: {e}\n{text}"));
+                assert_eq!(back, v, "{s:?}:\n{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_booleans_nulls_and_empty_collections() {
+        let v = json!({
+            "i": 420, "neg": -3, "f": 10.0, "g": 0.25, "t": true, "n": null,
+            "e": {}, "l": [], "ll": [[1, 2], [], [{}]], "m": [{"a": 1, "b": [1]}]
+        });
+        let text = value_to_string(&v);
+        assert_eq!(from_str::<Value>(&text).unwrap(), v, "{text}");
+        assert!(text.contains("f: 10.0\n"), "{text}");
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks() {
+        let text = value_to_string(&json!({"config.yaml": "a: 1\nb:\n  c: 2\n"}));
+        assert_eq!(text, "config.yaml: |\n  a: 1\n  b:\n    c: 2\n");
+        let text = value_to_string(&json!({"s": ["x\ny"]}));
+        assert_eq!(text, "s:\n- |-\n  x\n  y\n");
+    }
+}
