@@ -56,7 +56,16 @@ PY
     awk -v m="$median" 'BEGIN { exit !(m <= 3.0) }' || { echo "  over the 3 ms median target" >&2; status=1; }
     [ "$rss" -le 16384 ] || { echo "  over the 16 MB peak RSS target" >&2; status=1; }
   done
+  # Instructions do not depend on what else the machine is doing (times on a shared VM do).
+  if command -v valgrind >/dev/null; then
+    instr=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" < "$work/$stack-rl.yaml" 2>&1 >/dev/null \
+      | awk '/refs:/ {gsub(",", "", $NF); print $NF}')
+    printf '%-45s %s\n' "instructions, KRM function (callgrind)" "$instr"
+  fi
 done
+printf '%-45s ' "process start alone (/bin/true)"
+hyperfine -N --warmup 20 --runs "$runs" --style basic --export-json "$work/true.json" /bin/true >/dev/null 2>&1
+python3 -c 'import json,sys; print("median %.2f ms" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/true.json"
 size=$(stat -c %s "$bin")
 printf '%-45s %d bytes (%.2f MiB)\n' "release binary size" "$size" "$(echo "$size / 1048576" | bc -l)"
 exit $status
