@@ -16,7 +16,7 @@ if [ ! -e "$policy" ]; then
   chmod 0755 "$policy"
   created=1
 fi
-trap '[ -n "$created" ] && rm -f "$policy"' EXIT
+trap 'if [ -n "$created" ]; then rm -f "$policy"; fi' EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends nginx >/dev/null
