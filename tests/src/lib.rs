@@ -10,6 +10,9 @@
     clippy::indexing_slicing
 )]
 
+pub mod http;
+pub mod nginx;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};

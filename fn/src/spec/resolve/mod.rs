@@ -2,20 +2,17 @@
 //! All problems are collected, so one run reports everything that needs fixing.
 
 mod access;
+mod observability;
+mod retention;
 mod storage;
 mod topology;
 
 use std::collections::BTreeMap;
 
-use super::duration::{Duration, HOUR_MS};
 use super::names;
 use super::profile::{self, Defaults};
 use super::quantity::Quantity;
-use super::resolved::{
-    Amounts, Collector, Datasource, Limits, Loki, Resolved, Resources, Retention, Schema,
-    ServiceMonitor, StreamRetention,
-};
-use super::selector;
+use super::resolved::{Amounts, Loki, Resolved, Resources};
 use super::sizes;
 use super::types::{LokiStack, Mode, Profile, ResourcesSpec};
 use crate::diagnostic::Diagnostic;
@@ -110,12 +107,12 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     c.check("spec.loki.image", names::check_image(&loki_image));
 
     let storage = storage::storage(&mut c, spec, profile, mode);
-    let schemas = schemas(&mut c, spec.schemas.as_deref(), d);
-    let retention = retention(&mut c, spec.retention.as_ref(), d);
-    let limits = limits(&mut c, spec.limits.as_ref(), sizes::limits(size));
-    let collector = collector(&mut c, spec, d);
-    let datasource = datasource(&mut c, spec, d);
-    let service_monitor = service_monitor(&mut c, spec, d);
+    let schemas = retention::schemas(&mut c, spec.schemas.as_deref(), d);
+    let retention = retention::retention(&mut c, spec.retention.as_ref(), d);
+    let limits = retention::limits(&mut c, spec.limits.as_ref(), sizes::limits(size));
+    let collector = observability::collector(&mut c, spec, d);
+    let datasource = observability::datasource(&mut c, spec, d);
+    let service_monitor = observability::service_monitor(&mut c, spec, d);
 
     let tenancy = access::tenancy(&mut c, spec, d);
     let gateway = access::gateway(&mut c, spec, d, mode, &tenancy, &cluster_domain);
@@ -229,274 +226,6 @@ fn resources(
     out
 }
 
-fn schemas(
-    c: &mut Checker,
-    given: Option<&[super::types::SchemaSpec]>,
-    d: &Defaults,
-) -> Vec<Schema> {
-    let list: Vec<Schema> = match given {
-        Some(list) => list
-            .iter()
-            .map(|s| Schema {
-                from: s.from.clone(),
-                version: s.version.clone(),
-            })
-            .collect(),
-        None => d
-            .schemas
-            .iter()
-            .map(|(from, version)| Schema {
-                from: (*from).to_owned(),
-                version: (*version).to_owned(),
-            })
-            .collect(),
-    };
-    if list.is_empty() {
-        c.error(
-            "spec.schemas",
-            "needs at least one schema period, e.g. {from: \"2024-01-01\", version: v13}",
-        );
-    }
-    let mut previous: Option<&str> = None;
-    for (i, s) in list.iter().enumerate() {
-        let field = format!("spec.schemas[{i}]");
-        if !is_date(&s.from) {
-            c.error(
-                &format!("{field}.from"),
-                format!(
-                    "invalid date {:?}: write YYYY-MM-DD, quoted, e.g. \"2024-01-01\"",
-                    s.from
-                ),
-            );
-        } else if let Some(prev) = previous
-            && s.from.as_str() <= prev
-        {
-            c.error(
-                &format!("{field}.from"),
-                format!(
-                    "{:?} does not come after the previous period's {prev:?}: schema periods \
-                     are append-only and must be in increasing date order",
-                    s.from
-                ),
-            );
-        }
-        previous = Some(&s.from);
-        if s.version != "v13" {
-            c.error(
-                &format!("{field}.version"),
-                format!(
-                    "unsupported schema {:?}: Loki 3.x needs v13 (tsdb) for structured metadata",
-                    s.version
-                ),
-            );
-        }
-    }
-    list
-}
-
-fn is_date(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return false;
-    };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return false;
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return false;
-    };
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1970..=9999).contains(&y) && (1..=days).contains(&d)
-}
-
-const MIN_RETENTION_MS: u64 = 24 * HOUR_MS;
-
-fn retention_period(c: &mut Checker, field: &str, text: &str) -> Option<Duration> {
-    let period = c.check(field, Duration::parse(text))?;
-    if period.as_millis() == 0 {
-        c.error(
-            field,
-            format!(
-                "{text:?} disables retention: Loki would keep logs forever and fill the disk; \
-                 use at least 24h"
-            ),
-        );
-        return None;
-    }
-    if period.as_millis() < MIN_RETENTION_MS {
-        c.error(
-            field,
-            format!(
-                "{text:?} is shorter than 24h, the shortest retention Loki's compactor applies"
-            ),
-        );
-        return None;
-    }
-    Some(period)
-}
-
-fn retention(
-    c: &mut Checker,
-    given: Option<&super::types::RetentionSpec>,
-    d: &Defaults,
-) -> Option<Retention> {
-    match given {
-        Some(r) => retention_of(c, "spec.retention", r, Some(d.suggested_retention)),
-        None => {
-            missing_retention(c, "spec.retention.period", Some(d.suggested_retention));
-            None
-        }
-    }
-}
-
-fn missing_retention(c: &mut Checker, field: &str, suggested: Option<&str>) {
-    c.error(
-        field,
-        format!(
-            "required: without retention Loki keeps logs forever and fills the disk; set \
-             it explicitly, e.g. {:?} (at least 24h)",
-            suggested.unwrap_or("7d")
-        ),
-    );
-}
-
-/// A `{period, streams}` block (the stack's or a tenant's) at `field`.
-fn retention_of(
-    c: &mut Checker,
-    field: &str,
-    given: &super::types::RetentionSpec,
-    suggested: Option<&str>,
-) -> Option<Retention> {
-    let Some(text) = given.period.as_deref() else {
-        missing_retention(c, &format!("{field}.period"), suggested);
-        return None;
-    };
-    let period = retention_period(c, &format!("{field}.period"), text);
-    let mut streams = Vec::new();
-    for (i, s) in given
-        .streams
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let sf = format!("{field}.streams[{i}]");
-        c.check(&format!("{sf}.selector"), selector::check(&s.selector));
-        if let Some(p) = retention_period(c, &format!("{sf}.period"), &s.period) {
-            streams.push(StreamRetention {
-                selector: s.selector.clone(),
-                period: p,
-                priority: s.priority.unwrap_or(1),
-            });
-        }
-    }
-    period.map(|period| Retention { period, streams })
-}
-
-fn limits(
-    c: &mut Checker,
-    given: Option<&super::types::LimitsSpec>,
-    (rate, burst, streams): (f64, f64, u32),
-) -> Option<Limits> {
-    let given = given.cloned().unwrap_or_default();
-    let out = Limits {
-        ingestion_rate_mb: given.ingestion_rate_mb.unwrap_or(rate),
-        ingestion_burst_size_mb: given.ingestion_burst_size_mb.unwrap_or(burst),
-        max_streams_per_user: given.max_streams_per_user.unwrap_or(streams),
-    };
-    let before = c.errors.len();
-    if !(out.ingestion_rate_mb.is_finite() && out.ingestion_rate_mb > 0.0) {
-        c.error(
-            "spec.limits.ingestionRateMB",
-            "must be a positive number of MB per second",
-        );
-    }
-    if !(out.ingestion_burst_size_mb.is_finite() && out.ingestion_burst_size_mb > 0.0) {
-        c.error(
-            "spec.limits.ingestionBurstSizeMB",
-            "must be a positive number of MB",
-        );
-    } else if out.ingestion_burst_size_mb < out.ingestion_rate_mb {
-        c.error(
-            "spec.limits.ingestionBurstSizeMB",
-            format!(
-                "{} is smaller than ingestionRateMB {}: the burst must be at least the rate",
-                out.ingestion_burst_size_mb, out.ingestion_rate_mb
-            ),
-        );
-    }
-    if out.max_streams_per_user == 0 {
-        c.error(
-            "spec.limits.maxStreamsPerUser",
-            "must be at least 1 (0 would let one tenant create unlimited streams)",
-        );
-    }
-    (c.errors.len() == before).then_some(out)
-}
-
-fn collector(c: &mut Checker, spec: &super::types::Spec, d: &Defaults) -> Option<Collector> {
-    let given = spec.collector.clone().unwrap_or_default();
-    let image = given.image.unwrap_or_else(|| d.collector_image.to_owned());
-    c.check("spec.collector.image", names::check_image(&image));
-    let resources = resources(
-        c,
-        "spec.collector.resources",
-        given.resources.as_ref(),
-        d.collector_requests,
-        d.collector_memory_limit,
-    );
-    let exclude = given
-        .pods
-        .and_then(|p| p.exclude_namespaces)
-        .unwrap_or_default();
-    for (i, ns) in exclude.iter().enumerate() {
-        c.check(
-            &format!("spec.collector.pods.excludeNamespaces[{i}]"),
-            names::check_dns_label(ns),
-        );
-    }
-    let positions_dir = given
-        .positions_dir
-        .unwrap_or_else(|| d.positions_dir.to_owned());
-    let field = "spec.collector.positionsDir";
-    if !positions_dir.starts_with('/')
-        || positions_dir.split('/').any(|p| p == ".." || p == ".")
-        || positions_dir.trim_end_matches('/').is_empty()
-    {
-        c.error(
-            field,
-            format!(
-                "{positions_dir:?} must be an absolute host path such as \"/var/lib/promtail\""
-            ),
-        );
-    } else if ["/run", "/tmp", "/var/run", "/dev", "/proc", "/sys"]
-        .iter()
-        .any(|tmp| positions_dir == *tmp || positions_dir.starts_with(&format!("{tmp}/")))
-    {
-        c.error(
-            field,
-            format!(
-                "{positions_dir:?} does not survive a reboot on Talos (tmpfs): Promtail would \
-                 forget its read offsets and ship every log file again; use a directory under \
-                 /var, e.g. \"/var/lib/promtail\""
-            ),
-        );
-    }
-    (c.errors.is_empty()).then_some(Collector {
-        image,
-        resources,
-        exclude_namespaces: exclude,
-        positions_dir: positions_dir.trim_end_matches('/').to_owned(),
-    })
-}
-
 fn labels(
     c: &mut Checker,
     field: &str,
@@ -515,106 +244,4 @@ fn labels(
         c.check(&format!("{field}.{k}"), names::check_label_value(v));
     }
     labels
-}
-
-fn datasource(c: &mut Checker, spec: &super::types::Spec, d: &Defaults) -> Option<Datasource> {
-    let given = spec
-        .grafana
-        .as_ref()
-        .and_then(|g| g.datasource.clone())
-        .unwrap_or_default();
-    if given.enabled == Some(false) {
-        return None;
-    }
-    let namespace = given
-        .namespace
-        .unwrap_or_else(|| d.datasource_namespace.to_owned());
-    c.check(
-        "spec.grafana.datasource.namespace",
-        names::check_dns_label(&namespace),
-    );
-    let name = given.name.unwrap_or_else(|| d.datasource_name.to_owned());
-    if name.trim().is_empty() {
-        c.error("spec.grafana.datasource.name", "must not be empty");
-    }
-    let uid = given.uid.unwrap_or_else(|| d.datasource_uid.to_owned());
-    if uid.is_empty()
-        || uid.len() > 40
-        || !uid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        c.error(
-            "spec.grafana.datasource.uid",
-            format!("invalid Grafana uid {uid:?}: 1 to 40 letters, digits, '-' or '_'"),
-        );
-    }
-    let max_lines = given.max_lines.unwrap_or(d.datasource_max_lines);
-    if max_lines == 0 {
-        c.error("spec.grafana.datasource.maxLines", "must be at least 1");
-    }
-    let labels = labels(
-        c,
-        "spec.grafana.datasource.labels",
-        given.labels.as_ref(),
-        d.datasource_labels,
-    );
-    Some(Datasource {
-        namespace,
-        name,
-        uid,
-        max_lines,
-        labels,
-    })
-}
-
-fn service_monitor(
-    c: &mut Checker,
-    spec: &super::types::Spec,
-    d: &Defaults,
-) -> Option<ServiceMonitor> {
-    let given = spec
-        .monitoring
-        .as_ref()
-        .and_then(|m| m.service_monitor.clone())
-        .unwrap_or_default();
-    if given.enabled == Some(false) {
-        return None;
-    }
-    let labels = labels(
-        c,
-        "spec.monitoring.serviceMonitor.labels",
-        given.labels.as_ref(),
-        d.service_monitor_labels,
-    );
-    let interval_text = given
-        .interval
-        .unwrap_or_else(|| d.service_monitor_interval.to_owned());
-    let interval = c.check(
-        "spec.monitoring.serviceMonitor.interval",
-        Duration::parse(&interval_text),
-    )?;
-    if interval.as_millis() == 0 {
-        c.error(
-            "spec.monitoring.serviceMonitor.interval",
-            "must be longer than 0s",
-        );
-    }
-    Some(ServiceMonitor { labels, interval })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_date;
-
-    #[test]
-    fn dates() {
-        assert!(is_date("2024-01-01"));
-        assert!(is_date("2024-02-29"));
-        assert!(!is_date("2023-02-29"));
-        assert!(!is_date("2024-1-01"));
-        assert!(!is_date("2024-13-01"));
-        assert!(!is_date("24-01-01"));
-        assert!(!is_date("2024/01/01"));
-    }
 }

@@ -1,0 +1,315 @@
+//! Tests of the Promtail config (kept apart from the model and builder).
+use super::*;
+
+/// go-logfmt's decoder (github.com/go-logfmt/logfmt, decode.go), ported line by
+/// line: Err is exactly when Promtail would log "failed to decode logfmt".
+fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
+    let mut pos = 0;
+    loop {
+        // garbage
+        match line
+            .get(pos..)
+            .and_then(|rest| rest.iter().position(|&c| c > b' '))
+        {
+            Some(p) => pos += p,
+            None => return Ok(()),
+        }
+        // key
+        let start = pos;
+        let mut multibyte = false;
+        let mut key_end = None;
+        while let Some(&c) = line.get(pos) {
+            if c == b'=' {
+                if pos == start {
+                    return Err("unexpected '='");
+                }
+                key_end = Some(pos);
+                break;
+            } else if c == b'"' {
+                return Err("unexpected '\"'");
+            } else if c <= b' ' {
+                break;
+            } else if c >= 0x80 {
+                multibyte = true;
+            }
+            pos += 1;
+        }
+        let key = line.get(start..key_end.unwrap_or(pos)).unwrap_or_default();
+        if multibyte && String::from_utf8_lossy(key).contains('\u{FFFD}') {
+            return Err("invalid key");
+        }
+        if key_end.is_none() {
+            continue;
+        }
+        // equal
+        pos += 1;
+        match line.get(pos) {
+            None => return Ok(()),
+            Some(&c) if c <= b' ' => continue,
+            Some(b'"') => {
+                // quoted value
+                let mut esc = false;
+                let mut has_esc = false;
+                let qstart = pos;
+                pos += 1;
+                let mut closed = false;
+                while let Some(&c) = line.get(pos) {
+                    if esc {
+                        esc = false;
+                    } else if c == b'\\' {
+                        esc = true;
+                        has_esc = true;
+                    } else if c == b'"' {
+                        closed = true;
+                        pos += 1;
+                        break;
+                    }
+                    pos += 1;
+                }
+                if !closed {
+                    return Err("unterminated quoted value");
+                }
+                if has_esc {
+                    let inner = line.get(qstart + 1..pos - 1).unwrap_or_default();
+                    let text = std::str::from_utf8(inner).map_err(|_| "invalid quoted value")?;
+                    let mut chars = text.chars();
+                    while let Some(c) = chars.next() {
+                        if c == '\\' {
+                            match chars.next() {
+                                Some('"' | '\\' | '/' | '\'' | 'b' | 'f' | 'n' | 'r' | 't') => {}
+                                Some('u') => {
+                                    let hex: String = chars.by_ref().take(4).collect();
+                                    if hex.len() != 4 || !hex.chars().all(|h| h.is_ascii_hexdigit())
+                                    {
+                                        return Err("invalid quoted value");
+                                    }
+                                }
+                                _ => return Err("invalid quoted value"),
+                            }
+                        } else if (c as u32) < 0x20 {
+                            return Err("invalid quoted value");
+                        }
+                    }
+                }
+            }
+            Some(_) => {
+                // unquoted value
+                while let Some(&c) = line.get(pos) {
+                    if c == b'=' || c == b'"' {
+                        return Err("unexpected byte in value");
+                    }
+                    if c <= b' ' {
+                        break;
+                    }
+                    pos += 1;
+                }
+            }
+        }
+    }
+}
+
+fn gate() -> regex::bytes::Regex {
+    regex::bytes::Regex::new(LOGFMT_LINE).unwrap()
+}
+
+/// A small deterministic generator (no test-only dependency needed).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn pick<'a>(&mut self, xs: &[&'a [u8]]) -> &'a [u8] {
+        let i = usize::try_from(self.next()).unwrap_or(0) % xs.len();
+        xs[i]
+    }
+}
+
+#[test]
+fn the_logfmt_gate_only_admits_lines_go_logfmt_decodes() {
+    let pieces: &[&[u8]] = &[
+        b"level",
+        b"=",
+        b"info",
+        b"\"",
+        b" ",
+        b"  ",
+        b"\t",
+        b"msg",
+        b"\\",
+        b"\\\"",
+        b"\\n",
+        b"\\q",
+        b"\\u00e9",
+        b"\\u12",
+        b"a b",
+        b"x",
+        b"ts=2024-01-01T00:00:00Z",
+        b"\xef\xbf\xbd",
+        b"\xff",
+        b"\xc3\xa9",
+        b"\x01",
+        b"\x7f",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"`",
+        b"'",
+        b"/",
+        b"\"quoted value\"",
+        b"k=v",
+        b"=x",
+    ];
+    let gate = gate();
+    let mut rng = Lcg(42);
+    let (mut admitted, mut clean_rejected) = (0, 0);
+    for _ in 0..300_000 {
+        let n = 1 + usize::try_from(rng.next() % 12).unwrap_or(0);
+        let line: Vec<u8> = (0..n).flat_map(|_| rng.pick(pieces).to_vec()).collect();
+        if gate.is_match(&line) {
+            admitted += 1;
+            assert_eq!(
+                go_logfmt_decode(&line),
+                Ok(()),
+                "gate admits a line go-logfmt refuses: {:?}",
+                String::from_utf8_lossy(&line)
+            );
+        } else if go_logfmt_decode(&line).is_ok() {
+            clean_rejected += 1;
+        }
+    }
+    assert!(
+        admitted > 10_000,
+        "the gate admits too little to be useful: {admitted}"
+    );
+    // Strictness costs some parseable lines; they are still shipped, just without level.
+    assert!(clean_rejected > 0);
+}
+
+#[test]
+fn the_logfmt_gate_admits_real_logfmt() {
+    let gate = gate();
+    for line in [
+        "level=info msg=\"starting server\" addr=:8080",
+        "ts=2024-05-01T10:00:00.000Z caller=main.go:12 level=warn msg=slow duration=1.5s",
+        "time=\"2024-05-01T10:00:00Z\" level=error msg=\"connection refused (retrying)\" attempt=3",
+        "level=debug",
+        "t=2024 lvl=info level=INFO path=/api/v1/push status=204",
+        "level=info key=\"with \\\"escaped\\\" quotes\" path=\"C:\\\\tmp\" u=\"\\u00e9\"",
+        "level=warn msg=\"[brackets] and `ticks`\"",
+    ] {
+        assert!(gate.is_match(line.as_bytes()), "{line}");
+        assert_eq!(go_logfmt_decode(line.as_bytes()), Ok(()));
+    }
+    for line in [
+        "{\"level\":\"info\"}",
+        "level=info msg=\"unterminated",
+        "level=info msg=\"bad \\q escape\"",
+        "plain text level=info with \"quotes\"",
+        "level=info a==b",
+    ] {
+        assert!(!gate.is_match(line.as_bytes()), "{line}");
+    }
+    let json = regex::Regex::new(JSON_LINE).unwrap();
+    assert!(json.is_match("  {\"level\":\"info\"}"));
+    assert!(!json.is_match("level=info {"));
+    let has_level = regex::Regex::new(HAS_LEVEL_KEY).unwrap();
+    assert!(has_level.is_match("ts=1 level=info"));
+    assert!(!has_level.is_match("loglevel=info"));
+}
+
+#[test]
+fn lines_too_long_for_the_decoder_are_not_gated_in() {
+    // Rust's regex compiles Unicode `.` larger than Go's; raise its size limit.
+    let long = regex::RegexBuilder::new(&long_line())
+        .size_limit(1 << 30)
+        .build()
+        .unwrap();
+    let line = |n: usize| format!("level=info msg={}", "x".repeat(n - 15));
+    assert!(!long.is_match(&line(LONG_LINE_CHARS - 1)));
+    assert!(long.is_match(&line(LONG_LINE_CHARS)));
+    assert!(
+        long.is_match(&"é".repeat(16_000)),
+        "counts characters, not bytes"
+    );
+}
+
+#[test]
+fn backslash_class_matches_only_a_backslash() {
+    let class = regex::Regex::new(&format!("^{BACKSLASH}$")).unwrap();
+    let matched: Vec<char> = (0..0x3_0000)
+        .filter_map(char::from_u32)
+        .filter(|c| class.is_match(&c.to_string()))
+        .collect();
+    assert_eq!(matched, ['\\']);
+    assert!(!BACKSLASH.contains('\\'));
+    assert_eq!(
+        LOGFMT_LINE.matches(BACKSLASH).count(),
+        4,
+        "the pair macro spells BACKSLASH out"
+    );
+}
+
+#[test]
+fn every_level_spelling_maps_to_one_level() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (level, spellings) in LEVELS {
+        assert!(spellings.contains(&level), "{level} maps to itself");
+        for s in spellings {
+            assert!(seen.insert(*s), "{s} is mapped twice");
+            assert_eq!(s.to_ascii_lowercase(), *s, "compared after ToLower");
+        }
+    }
+    let t = level_template();
+    assert_eq!(t.matches("{{").count(), t.matches("}}").count());
+    assert!(
+        !t.contains('$'),
+        "no template variables: expand-env would see them"
+    );
+}
+
+fn resolved(extra: &str) -> Resolved {
+    let doc: serde_json::Value = crate::yaml::from_str(&format!(
+        "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: local\n  retention: {{period: 72h}}\n{extra}"
+    ))
+    .unwrap();
+    crate::spec::parse(&doc).unwrap()
+}
+
+#[test]
+fn excluded_namespaces_are_dropped_before_anything_else() {
+    let with = relabels(&resolved(
+        "  collector: {pods: {excludeNamespaces: [payments, kube-public]}}\n",
+    ));
+    assert_eq!(with[0].action, "drop");
+    assert_eq!(with[0].source_labels, ["__meta_kubernetes_namespace"]);
+    assert_eq!(with[0].regex.as_deref(), Some("payments|kube-public"));
+    let without = relabels(&resolved(""));
+    assert!(without.iter().all(|r| r.action != "drop"));
+}
+
+#[test]
+fn the_rendered_config_survives_expand_env() {
+    let text = crate::yaml::to_string(&build(&resolved(""))).unwrap();
+    assert_eq!(check_expand_env_safe(&text), Ok(()));
+    assert!(text.contains("field: spec.nodeName=${HOSTNAME}"));
+    assert!(
+        text.contains("selector: |-"),
+        "selectors are literal blocks:\n{text}"
+    );
+    // Promtail's match-stage parser knows no backtick strings.
+    assert!(!text.contains("~ `"), "backtick LogQL string:\n{text}");
+}
+
+#[test]
+fn expand_env_safety_check() {
+    assert!(check_expand_env_safe("field: spec.nodeName=${HOSTNAME}\nx: $1\n").is_ok());
+    assert!(check_expand_env_safe("x: ${HOME}").is_err());
+    assert!(check_expand_env_safe("x: $$1").is_err());
+    assert!(check_expand_env_safe("x: \"a\\\\b\"").is_err());
+    assert!(check_expand_env_safe("x: a\\/b").is_err());
+}
