@@ -140,18 +140,19 @@ const KIND_ORDER: [&str; 17] = [
 ];
 
 pub fn sort_key(o: &Value) -> (usize, String, String) {
-    let s = |p: &str| {
-        o.pointer(p)
+    let meta = |k: &str| {
+        o.get("metadata")
+            .and_then(|m| m.get(k))
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned()
     };
-    let kind = s("/kind");
+    let kind = o.get("kind").and_then(Value::as_str).unwrap_or_default();
     let rank = KIND_ORDER
         .iter()
         .position(|k| *k == kind)
         .unwrap_or(KIND_ORDER.len());
-    (rank, s("/metadata/namespace"), s("/metadata/name"))
+    (rank, meta("namespace"), meta("name"))
 }
 
 fn sort(objects: &mut [Value]) {

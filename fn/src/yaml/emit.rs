@@ -124,6 +124,11 @@ fn inline(out: &mut String, v: &Value, n: usize) {
 /// `"` (which double quotes would escape: configs read through `-config.expand-env`
 /// must not gain backslashes); double quotes otherwise.
 fn string(out: &mut String, s: &str, n: usize, key: bool) {
+    // Most keys and many values are words: a letter, then letters, digits and `_-./`.
+    if is_word(s) {
+        out.push_str(s);
+        return;
+    }
     // Multi-line strings (whole config files) are never plain: skip the scan below.
     if s.as_bytes().contains(&b'\n') {
         if !key && literal_ok(s) {
@@ -203,6 +208,17 @@ fn literal(out: &mut String, s: &str, n: usize) {
     for _ in 1..trailing {
         out.push('\n');
     }
+}
+
+/// A letter followed by letters, digits, `_`, `-`, `.` or `/`, and not a keyword:
+/// plain for every reader, decided in one cheap pass.
+fn is_word(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+        && (s.len() > 5 || !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s)))
 }
 
 /// Words YAML 1.1 or 1.2 readers take for booleans or null.
