@@ -34,6 +34,9 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
     /// Problems that did not stop the render (also warning results), for stderr.
     pub warnings: Vec<Diagnostic>,
+    /// The items of `resource_list` as values (empty on failure), for callers that go
+    /// on working with them. (The CLI exits instead: it does not even free them.)
+    pub items: Vec<Value>,
 }
 
 /// What [`render_plain`] produces: the YAML stream and the warnings for stderr.
@@ -41,6 +44,8 @@ pub struct Output {
 pub struct Plain {
     pub yaml: String,
     pub warnings: Vec<Diagnostic>,
+    /// The objects of `yaml` as values.
+    pub objects: Vec<Value>,
 }
 
 /// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
@@ -123,6 +128,7 @@ pub fn process(input: &str) -> Output {
             success: true,
             diagnostics: Vec::new(),
             warnings: generated.warnings,
+            items,
         },
         Err(e) => failure(&list.items, Some(config), vec![Diagnostic::new(e)]),
     }
@@ -156,11 +162,12 @@ pub fn render_plain(
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&yaml::to_string(o).map_err(|e| Diagnostics::from(Diagnostic::new(e)))?);
+        out.push_str(&yaml::value_to_string(o));
     }
     Ok(Plain {
         yaml: out,
         warnings: generated.warnings,
+        objects,
     })
 }
 
@@ -230,6 +237,7 @@ fn failure(items: &[Value], config: Option<&Value>, diagnostics: Vec<Diagnostic>
         success: false,
         diagnostics,
         warnings: Vec::new(),
+        items: Vec::new(),
     }
 }
 

@@ -17,14 +17,15 @@ pub fn assign_paths(objects: &mut [Value], config_file: Option<&str>) {
         .unwrap_or_default();
     for o in objects {
         let path = path_for(base_dir, o);
-        for (key, value) in [
-            (annotations::PATH, path.as_str()),
-            (annotations::INTERNAL_PATH, path.as_str()),
-            (annotations::INDEX, "0"),
-            (annotations::INTERNAL_INDEX, "0"),
-        ] {
-            render::set_annotation(o, key, value);
-        }
+        render::set_annotations(
+            o,
+            &[
+                (annotations::PATH, path.as_str()),
+                (annotations::INTERNAL_PATH, path.as_str()),
+                (annotations::INDEX, "0"),
+                (annotations::INTERNAL_INDEX, "0"),
+            ],
+        );
     }
 }
 
@@ -37,7 +38,7 @@ fn path_for(base_dir: &str, object: &Value) -> String {
     }
     path.push_str("generated/");
     if !namespace.is_empty() {
-        path.push_str(&namespace);
+        path.push_str(namespace);
         path.push('/');
     }
     path.push_str(&format!("{}_{name}.yaml", kind.to_ascii_lowercase()));
@@ -54,22 +55,20 @@ pub fn without_owned(items: &[Value], owner: &str) -> Vec<Value> {
 }
 
 /// (API group, kind, namespace, name): what makes two objects the same to the API server.
-fn identity(o: &Value) -> (String, String, String, String) {
-    let s = |p: &str| {
-        o.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let group = s("/apiVersion")
-        .rsplit_once('/')
-        .map(|(g, _)| g.to_owned())
+fn identity(o: &Value) -> (&str, &str, &str, &str) {
+    fn field<'a>(v: Option<&'a Value>, k: &str) -> Option<&'a str> {
+        v.and_then(|v| v.get(k)).and_then(Value::as_str)
+    }
+    let meta = o.get("metadata");
+    let group = field(Some(o), "apiVersion")
+        .and_then(|v| v.rsplit_once('/'))
+        .map(|(g, _)| g)
         .unwrap_or_default();
     (
         group,
-        s("/kind"),
-        s("/metadata/namespace"),
-        s("/metadata/name"),
+        field(Some(o), "kind").unwrap_or_default(),
+        field(meta, "namespace").unwrap_or_default(),
+        field(meta, "name").unwrap_or_default(),
     )
 }
 

@@ -101,20 +101,30 @@ pub fn conventional_order(object: &mut Value) {
 }
 
 pub fn set_annotation(object: &mut Value, key: &str, value: &str) {
+    set_annotations(object, &[(key, value)]);
+}
+
+/// Sets several annotations, finding (or creating) `metadata.annotations` once.
+pub fn set_annotations(object: &mut Value, pairs: &[(&str, &str)]) {
+    /// The object at `key`, created if missing (looked up first: `entry` would allocate
+    /// the key every time).
+    fn child<'a>(
+        map: &'a mut serde_json::Map<String, Value>,
+        key: &str,
+    ) -> Option<&'a mut serde_json::Map<String, Value>> {
+        if !map.contains_key(key) {
+            map.insert(key.to_owned(), Value::Object(serde_json::Map::new()));
+        }
+        map.get_mut(key).and_then(Value::as_object_mut)
+    }
     let Some(map) = object.as_object_mut() else {
         return;
     };
-    let meta = map
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(serde_json::Map::new()));
-    let Some(meta) = meta.as_object_mut() else {
+    let Some(annotations) = child(map, "metadata").and_then(|m| child(m, "annotations")) else {
         return;
     };
-    let annotations = meta
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(serde_json::Map::new()));
-    if let Some(a) = annotations.as_object_mut() {
-        a.insert(key.to_owned(), Value::String(value.to_owned()));
+    for (key, value) in pairs {
+        annotations.insert((*key).to_owned(), Value::String((*value).to_owned()));
     }
 }
 

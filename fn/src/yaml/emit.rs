@@ -111,9 +111,12 @@ fn inline(out: &mut String, v: &Value, n: usize) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(num) => {
-            let _ = write!(out, "{num}");
-        }
+        Value::Number(num) => match num.as_u64() {
+            Some(u) => unsigned(out, u),
+            None => {
+                let _ = write!(out, "{num}");
+            }
+        },
         Value::String(s) => string(out, s, n, false),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
@@ -210,15 +213,36 @@ fn literal(out: &mut String, s: &str, n: usize) {
     }
 }
 
-/// A letter followed by letters, digits, `_`, `-`, `.` or `/`, and not a keyword:
-/// plain for every reader, decided in one cheap pass.
+/// A letter followed by letters, digits and `_-./:=@+` (no space, not ending in `:`),
+/// and not a keyword: plain for every reader, decided in one cheap pass.
 fn is_word(s: &str) -> bool {
     let bytes = s.as_bytes();
     bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+        && bytes.last() != Some(&b':')
+        && bytes.iter().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'@' | b'+')
+        })
         && (s.len() > 5 || !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s)))
+}
+
+/// Decimal digits of `u` (what `{}` prints, without the formatting machinery).
+fn unsigned(out: &mut String, mut u: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (u % 10) as u8;
+        }
+        u /= 10;
+        if u == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in buf.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
 }
 
 /// Words YAML 1.1 or 1.2 readers take for booleans or null.
@@ -266,25 +290,40 @@ fn looks_numeric(s: &str) -> bool {
 
 fn double_quoted(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if printable(c) => out.push(c),
-            c => {
-                let code = u32::from(c);
-                if code <= 0xff {
-                    out.push_str(&format!("\\x{code:02x}"));
-                } else if code <= 0xffff {
-                    out.push_str(&format!("\\u{code:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{code:08x}"));
-                }
+    // Runs of printable ASCII other than `"` and `\` are copied as they are.
+    let plain_run = |b: &u8| (0x20..0x7f).contains(b) && *b != b'"' && *b != b'\\';
+    let mut rest = s;
+    while let Some(stop) = rest.bytes().position(|b| !plain_run(&b)) {
+        out.push_str(rest.get(..stop).unwrap_or_default());
+        let tail = rest.get(stop..).unwrap_or_default();
+        let Some(c) = tail.chars().next() else {
+            break;
+        };
+        escape_char(out, c);
+        rest = tail.get(c.len_utf8()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// One character of a double-quoted scalar: escaped if YAML needs it.
+fn escape_char(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c if printable(c) => out.push(c),
+        c => {
+            let code = u32::from(c);
+            if code <= 0xff {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else if code <= 0xffff {
+                out.push_str(&format!("\\u{code:04x}"));
+            } else {
+                out.push_str(&format!("\\U{code:08x}"));
             }
         }
     }
-    out.push('"');
 }

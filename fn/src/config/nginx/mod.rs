@@ -146,16 +146,18 @@ pub fn routes(r: &Resolved) -> Vec<Route> {
 
 /// Accumulates indented lines.
 struct Writer {
-    lines: Vec<String>,
+    text: String,
 }
 
 impl Writer {
     fn line(&mut self, depth: usize, text: &str) {
-        if text.is_empty() {
-            self.lines.push(String::new());
-        } else {
-            self.lines.push(format!("{}{text}", "  ".repeat(depth)));
+        if !text.is_empty() {
+            for _ in 0..depth {
+                self.text.push_str("  ");
+            }
+            self.text.push_str(text);
         }
+        self.text.push('\n');
     }
 }
 
@@ -172,7 +174,9 @@ pub fn render(r: &Resolved, gw: &Gateway) -> String {
     let auth = gw.auth.as_ref();
     let tenant_is_user = auth.is_some() && r.tenancy.enabled;
     let routes = routes(r);
-    let mut w = Writer { lines: Vec::new() };
+    let mut w = Writer {
+        text: String::with_capacity(8192),
+    };
 
     w.line(
         0,
@@ -301,9 +305,7 @@ pub fn render(r: &Resolved, gw: &Gateway) -> String {
     w.line(1, "}");
     w.line(0, "}");
 
-    let mut text = w.lines.join("\n");
-    text.push('\n');
-    text
+    w.text
 }
 
 #[cfg(test)]
