@@ -30,15 +30,22 @@ fn data(sub: &str) -> String {
     format!("{DATA_DIR}/{sub}")
 }
 
+const WEEK_MS: u64 = 7 * 24 * 3_600_000;
+
 /// Loki refuses samples older than this: a week, but never older than retention
 /// (those would be deleted at the next compaction anyway).
 fn reject_old_samples_max_age(r: &Resolved) -> String {
-    const WEEK_MS: u64 = 7 * 24 * 3_600_000;
     if r.retention.period.as_millis() < WEEK_MS {
         r.retention.period.as_str().to_owned()
     } else {
         "168h".to_owned()
     }
+}
+
+/// [`reject_old_samples_max_age`] in milliseconds: collectors drop older lines before
+/// sending them, so that Loki never answers a batch with "timestamp too old".
+pub fn max_sample_age_ms(r: &Resolved) -> u64 {
+    r.retention.period.as_millis().min(WEEK_MS)
 }
 
 /// Whether Loki must run with `-config.expand-env=true` (S3 keys from a Secret).

@@ -97,11 +97,51 @@ pub struct SdSelector {
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Cri(BTreeMap<String, String>),
+    Drop(Drop),
     Match(Match),
     Json(Json),
     Logfmt(Logfmt),
     Template(Template),
     Labels(BTreeMap<String, String>),
+}
+
+/// Promtail's `drop` stage, here only by age.
+#[derive(Debug, Serialize)]
+pub struct Drop {
+    /// A Go duration (`71h50m`): Promtail parses it with `time.ParseDuration`.
+    pub older_than: String,
+    pub drop_counter_reason: &'static str,
+}
+
+/// How much sooner than Loki's limit lines are dropped: a batch may wait and be retried
+/// for minutes before Loki sees it.
+pub const OLD_LINE_MARGIN_MS: u64 = 10 * 60_000;
+
+/// The `drop_counter_reason` of lines older than Loki accepts
+/// (`promtail_dropped_entries_total{reason="line_too_old"}`).
+pub const TOO_OLD_REASON: &str = "line_too_old";
+
+/// Milliseconds as a Go duration of whole minutes (`72h0m` style without zero parts).
+pub fn go_duration(ms: u64) -> String {
+    let minutes = ms / 60_000;
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    }
+}
+
+/// Drops lines Loki would refuse as too old (`reject_old_samples_max_age`, derived from
+/// the same setting), a margin early. Without it, the first start on a node with a few
+/// days of logs sends batches Loki answers with 400 "timestamp too old", and Promtail
+/// logs an error for each.
+pub fn drop_too_old(r: &Resolved) -> Stage {
+    let limit = crate::config::loki::max_sample_age_ms(r);
+    Stage::Drop(Drop {
+        older_than: go_duration(limit.saturating_sub(OLD_LINE_MARGIN_MS).max(60_000)),
+        drop_counter_reason: TOO_OLD_REASON,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -288,7 +328,7 @@ fn logql_string(text: &str) -> String {
     out
 }
 
-fn pipeline() -> Vec<Stage> {
+fn pipeline(r: &Resolved) -> Vec<Stage> {
     let selector = |filters: &[(&str, &str)]| {
         let mut s = format!("{{job={}}}", logql_string(JOB));
         for (op, regex) in filters {
@@ -298,6 +338,8 @@ fn pipeline() -> Vec<Stage> {
     };
     vec![
         Stage::Cri(BTreeMap::new()),
+        // After `cri`, which sets the entry's timestamp from the line.
+        drop_too_old(r),
         Stage::Match(Match {
             selector: selector(&[("|~", JSON_LINE)]),
             stages: vec![Stage::Json(Json {
@@ -434,7 +476,7 @@ pub fn build(r: &Resolved) -> Config {
                     field: format!("spec.nodeName=${{{NODE_ENV}}}"),
                 }],
             }],
-            pipeline_stages: pipeline(),
+            pipeline_stages: pipeline(r),
             relabel_configs: relabels(r),
         }],
         tracing: Tracing { enabled: false },

@@ -313,3 +313,52 @@ fn expand_env_safety_check() {
     assert!(check_expand_env_safe("x: \"a\\\\b\"").is_err());
     assert!(check_expand_env_safe("x: a\\/b").is_err());
 }
+
+/// Regression: on a node with a few days of pod logs, Promtail's first start sent
+/// batches Loki refused ("timestamp too old", HTTP 400) and logged an error for each.
+/// Lines older than Loki accepts (less a margin) are dropped right after `cri`, which
+/// sets their timestamp, with a counter reason.
+#[test]
+fn lines_older_than_loki_accepts_are_dropped_after_cri() {
+    for (retention, older_than) in [
+        ("24h", "23h50m"),
+        ("72h", "71h50m"),
+        ("7d", "167h50m"),
+        ("30d", "167h50m"),
+        ("1d12h", "35h50m"),
+    ] {
+        let doc: serde_json::Value = crate::yaml::from_str(&format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: local\n  retention: {{period: {retention}}}\n"
+        ))
+        .unwrap();
+        let r = crate::spec::parse(&doc).unwrap();
+        let stages = build(&r).scrape_configs.remove(0).pipeline_stages;
+        assert!(matches!(stages.first(), Some(Stage::Cri(_))));
+        match stages.get(1) {
+            Some(Stage::Drop(d)) => {
+                assert_eq!(d.older_than, older_than, "retention {retention}");
+                assert_eq!(d.drop_counter_reason, TOO_OLD_REASON);
+            }
+            other => panic!("the stage after cri is {other:?}, not the age drop"),
+        }
+        // Loki's own limit is the same setting: never stricter than Promtail's.
+        let loki = crate::config::loki::build(&r);
+        let loki_ms =
+            crate::spec::duration::Duration::parse(&loki.limits_config.reject_old_samples_max_age)
+                .unwrap()
+                .as_millis();
+        assert_eq!(
+            loki_ms,
+            crate::config::loki::max_sample_age_ms(&r),
+            "retention {retention}"
+        );
+    }
+}
+
+#[test]
+fn go_durations_have_no_days() {
+    assert_eq!(go_duration(60_000), "1m");
+    assert_eq!(go_duration(3_600_000), "1h");
+    assert_eq!(go_duration(4_260_000), "1h11m");
+    assert_eq!(go_duration(7 * 24 * 3_600_000), "168h");
+}
