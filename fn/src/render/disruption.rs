@@ -15,10 +15,13 @@ use crate::spec::resolved::Part;
 /// The labels component of a part (Loki parts, the gateway, the caches).
 pub fn component_of(r: &Resolved, part: Part) -> Component<'_> {
     match part {
-        Part::Gateway => Component {
-            app: names::GATEWAY,
-            role: part.role(),
-            image: r.gateway.as_ref().map(|g| g.image.as_str()),
+        Part::Gateway => match &r.gateway {
+            Some(gw) => super::gateway::component(gw),
+            None => Component {
+                app: names::GATEWAY,
+                role: part.role(),
+                image: None,
+            },
         },
         Part::ChunksCache => Component {
             app: "memcached",
