@@ -198,16 +198,21 @@ mod tests {
         ]
     }
 
+    /// The pod template labels of every workload.
+    fn pod_label_sets(objects: &[Value]) -> Vec<&serde_json::Map<String, Value>> {
+        objects
+            .iter()
+            .filter_map(|o| {
+                o.pointer("/spec/template/metadata/labels")
+                    .and_then(Value::as_object)
+            })
+            .collect()
+    }
+
     #[test]
     fn every_service_selects_pods_of_exactly_one_component() {
         for objects in all_stacks() {
-            let pods: Vec<&serde_json::Map<String, Value>> = objects
-                .iter()
-                .filter_map(|o| {
-                    o.pointer("/spec/template/metadata/labels")
-                        .and_then(Value::as_object)
-                })
-                .collect();
+            let pods = pod_label_sets(&objects);
             for svc in objects.iter().filter(|o| o["kind"] == "Service") {
                 let name = svc["metadata"]["name"].as_str().unwrap();
                 let sel = svc
@@ -363,13 +368,7 @@ mod tests {
     #[test]
     fn services_select_pods_of_a_workload() {
         let objects = stack();
-        let pods: Vec<&serde_json::Map<String, Value>> = objects
-            .iter()
-            .filter_map(|o| {
-                o.pointer("/spec/template/metadata/labels")
-                    .and_then(Value::as_object)
-            })
-            .collect();
+        let pods = pod_label_sets(&objects);
         for svc in objects.iter().filter(|o| o["kind"] == "Service") {
             let sel = svc
                 .pointer("/spec/selector")
