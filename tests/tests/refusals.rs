@@ -1,4 +1,4 @@
-//! Every unsafe cloud (and exposure) shape is refused through the real binary: exit 1,
+//! Every unsafe cloud, exposure and collection shape is refused through the real binary: exit 1,
 //! an error result naming the field and the file, the input items unchanged and
 //! nothing generated. And the one shape that renders with a warning does so.
 #![allow(
@@ -210,6 +210,78 @@ fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
             "does not apply to gcs",
         ),
         (
+            "sensitive namespace collected without redaction",
+            local("  collector:\n    sensitiveNamespaces: [vault]\n    redaction: {builtin: []}\n"),
+            "spec.collector.redaction",
+            "collected with no redaction rule",
+        ),
+        (
+            "redaction regex with look-ahead (not Go RE2)",
+            local(
+                "  collector:\n    sensitiveNamespaces: [vault]\n    redaction:\n      rules: [{name: pin, regex: 'pin=(?=[0-9])([0-9]+)'}]\n",
+            ),
+            "spec.collector.redaction.rules[0].regex",
+            "look-around",
+        ),
+        (
+            "redaction regex with a back-reference",
+            local("  collector:\n    redaction:\n      rules: [{name: twice, regex: '(a)\\1'}]\n"),
+            "spec.collector.redaction.rules[0].regex",
+            "back-references",
+        ),
+        (
+            "redaction regex without a capture group",
+            local(
+                "  collector:\n    redaction:\n      rules: [{name: pin, regex: 'pin=[0-9]+'}]\n",
+            ),
+            "spec.collector.redaction.rules[0].regex",
+            "no capture group",
+        ),
+        (
+            "redaction regex that -config.expand-env would expand",
+            local(
+                "  collector:\n    redaction:\n      rules: [{name: env, regex: 'x=(${HOME})'}]\n",
+            ),
+            "spec.collector.redaction.rules[0].regex",
+            "expand-env",
+        ),
+        (
+            "unknown built-in rule set",
+            local("  collector:\n    redaction: {builtin: [jwts]}\n"),
+            "spec.collector.redaction.builtin[0]",
+            "did you mean \"jwt\"",
+        ),
+        (
+            "unbounded label from log content",
+            local("  collector: {extraLabels: [trace_id]}\n"),
+            "spec.collector.extraLabels[0]",
+            "structuredMetadata",
+        ),
+        (
+            "a label the stack sets itself",
+            local("  collector: {extraLabels: [namespace]}\n"),
+            "spec.collector.extraLabels[0]",
+            "sets itself",
+        ),
+        (
+            "too many extra labels",
+            local("  collector: {extraLabels: [a, b, c, d, e, f]}\n"),
+            "spec.collector.extraLabels",
+            "at most 5",
+        ),
+        (
+            "multiline without firstline",
+            local("  collector: {pods: {multiline: [{namespace: app}]}}\n"),
+            "spec.collector.pods.multiline[0].firstline",
+            "required",
+        ),
+        (
+            "positions inside the read-only log mount",
+            local("  collector: {positionsDir: /var/log/promtail}\n"),
+            "spec.collector.positionsDir",
+            "read-only",
+        ),
+        (
             "cloud retention absent",
             cloud(S3).replace("  retention: {period: 7d}\n", ""),
             "spec.retention.period",
@@ -275,6 +347,15 @@ fn the_same_shapes_render_once_fixed() {
         local(&format!(
             "{auth}  exposure: {{ingress: {{host: loki.example.com, tls: {{secretName: loki-tls}}}}}}\n"
         )),
+        // The collection refusals, fixed.
+        local(
+            "  collector:\n    sensitiveNamespaces: [vault]\n    redaction: {builtin: []}\n    pods: {excludeNamespaces: [vault]}\n",
+        ),
+        local(
+            "  collector:\n    sensitiveNamespaces: [vault]\n    redaction:\n      rules: [{name: pin, regex: 'pin=([0-9]+)', replace: '****'}]\n",
+        ),
+        local("  collector: {extraLabels: [component], structuredMetadata: [trace_id]}\n"),
+        local("  collector: {pods: {multiline: [{namespace: app, firstline: '^[0-9]{4}-'}]}}\n"),
     ] {
         let out = run_fn(&[], Some(resource_list(&config, &[FOREIGN]).as_bytes()));
         assert_eq!(out.code, 0, "{config}\n{}", out.stderr);

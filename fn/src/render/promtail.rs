@@ -1,9 +1,12 @@
-//! Promtail as a DaemonSet on every node, reading CRI pod logs from the host.
+//! Promtail as a DaemonSet on every node, reading the node's log files.
 //!
 //! The one deliberate exception to Pod Security "restricted" in the stack: Promtail
-//! mounts `/var/log/pods` (read-only) and its positions directory from the host, and
-//! runs as root because the kubelet writes pod logs as root with mode 0640. It keeps
-//! every other restriction: no capabilities, no privilege escalation, read-only root
+//! mounts the node's `/var/log` (read-only; only `/var/log/pods` when Talos' own logs
+//! and the audit log are off) and its positions directory from the host, and runs as
+//! root because the kubelet and Talos write logs as root with mode 0640. With the
+//! kube-apiserver audit log on, it adds exactly one capability, CAP_DAC_READ_SEARCH:
+//! the audit directory is 0700 and owned by another user (65534). It keeps every other
+//! restriction: no other capability, no privilege escalation, read-only root
 //! filesystem, RuntimeDefault seccomp, no host network/PID/IPC.
 
 use std::collections::BTreeMap;
@@ -13,8 +16,8 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::core::v1::{
     Container, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, ObjectFieldSelector,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, Secret, SecretVolumeSource, Service,
-    ServiceAccount, ServiceSpec, TCPSocketAction, Toleration, Volume,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, Secret, SecretVolumeSource,
+    SecurityContext, Service, ServiceAccount, ServiceSpec, TCPSocketAction, Toleration, Volume,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -65,7 +68,12 @@ pub fn cluster_role(r: &Resolved) -> ClusterRole {
         metadata: object_meta(&cluster_name(r), None, labels::common(r, component(r))),
         rules: Some(vec![PolicyRule {
             api_groups: Some(vec![String::new()]),
-            resources: Some(vec!["nodes".to_owned(), "pods".to_owned()]),
+            // Namespaces: their opt-out annotation (attach_metadata).
+            resources: Some(vec![
+                "namespaces".to_owned(),
+                "nodes".to_owned(),
+                "pods".to_owned(),
+            ]),
             verbs: vec!["get".to_owned(), "list".to_owned(), "watch".to_owned()],
             ..PolicyRule::default()
         }]),
@@ -134,6 +142,29 @@ fn host_path(name: &str, path: &str, kind: &str) -> Volume {
     }
 }
 
+/// The host directory mounted read-only at the same path: all of /var/log when Talos'
+/// own files are read, else only the pods' logs.
+pub fn log_dir(r: &Resolved) -> &'static str {
+    if r.collector.system_logs || r.collector.audit_logs {
+        cfg::NODE_LOG_DIR
+    } else {
+        cfg::PODS_LOG_DIR
+    }
+}
+
+/// The capability that reads the audit directory (0700, owned by 65534), only then.
+pub const AUDIT_CAPABILITY: &str = "DAC_READ_SEARCH";
+
+fn security_context(r: &Resolved) -> SecurityContext {
+    let mut sc = hardened_container(0);
+    if r.collector.audit_logs
+        && let Some(caps) = sc.capabilities.as_mut()
+    {
+        caps.add = Some(vec![AUDIT_CAPABILITY.to_owned()]);
+    }
+    sc
+}
+
 pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
     let c = component(r);
     let gateway_auth = r.gateway.as_ref().and_then(|g| g.auth.as_ref());
@@ -181,11 +212,11 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
             ..Probe::default()
         }),
         resources: Some(requirements(&r.collector.resources)),
-        security_context: Some(hardened_container(0)),
+        security_context: Some(security_context(r)),
         volume_mounts: Some({
             let mut m = vec![
                 mount("config", cfg::CONFIG_DIR, true),
-                mount("pods", cfg::PODS_LOG_DIR, true),
+                mount("logs", log_dir(r), true),
                 mount("positions", cfg::POSITIONS_MOUNT, false),
                 mount("tmp", "/tmp", false),
             ];
@@ -213,36 +244,40 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
     );
 
     let mut meta = object_meta(PROMTAIL, Some(&r.namespace), labels::common(r, c));
-    checkov_skips(
-        &mut meta,
-        &[
-            (
-                "CKV_K8S_11",
-                "no CPU limit on purpose: throttling a log shipper delays logs; the CPU request reserves capacity",
-            ),
-            (
-                "CKV_K8S_23",
-                "runs as root by necessity: the kubelet writes pod logs as root with mode 0640; all capabilities are dropped",
-            ),
-            ("CKV_K8S_40", "runs as UID 0 by necessity (see CKV_K8S_23)"),
-            (
-                "CKV_K8S_43",
-                "images are pinned by version tag in the LokiStack config; set spec.collector.image to an @sha256 digest to pin by digest",
-            ),
-            (
-                "CKV_K8S_15",
-                "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
-            ),
-            (
-                "CKV_K8S_38",
-                "Promtail discovers the pods of its node through the Kubernetes API, which needs the service account token",
-            ),
-            (
-                "CKV2_K8S_6",
-                "no NetworkPolicy yet: Prometheus scrapes Promtail from a namespace this config does not know; see README, Security",
-            ),
-        ],
-    );
+    let mut skips = vec![
+        (
+            "CKV_K8S_11",
+            "no CPU limit on purpose: throttling a log shipper delays logs; the CPU request reserves capacity",
+        ),
+        (
+            "CKV_K8S_23",
+            "runs as root by necessity: the kubelet writes pod logs as root with mode 0640; all capabilities are dropped",
+        ),
+        ("CKV_K8S_40", "runs as UID 0 by necessity (see CKV_K8S_23)"),
+        (
+            "CKV_K8S_43",
+            "images are pinned by version tag in the LokiStack config; set spec.collector.image to an @sha256 digest to pin by digest",
+        ),
+        (
+            "CKV_K8S_15",
+            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+        ),
+        (
+            "CKV_K8S_38",
+            "Promtail discovers the pods of its node through the Kubernetes API, which needs the service account token",
+        ),
+        (
+            "CKV2_K8S_6",
+            "no NetworkPolicy yet: Prometheus scrapes Promtail from a namespace this config does not know; see README, Security",
+        ),
+    ];
+    if r.collector.audit_logs {
+        skips.push((
+            "CKV_K8S_25",
+            "adds only CAP_DAC_READ_SEARCH, to read the kube-apiserver audit log (directory 0700, owned by 65534) on control planes; off with spec.collector.talos.auditLogs: false",
+        ));
+    }
+    checkov_skips(&mut meta, &skips);
 
     DaemonSet {
         metadata: meta,
@@ -287,7 +322,7 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
                                 }),
                                 ..Volume::default()
                             },
-                            host_path("pods", cfg::PODS_LOG_DIR, "Directory"),
+                            host_path("logs", log_dir(r), "Directory"),
                             host_path("positions", &r.collector.positions_dir, "DirectoryOrCreate"),
                             empty_dir("tmp"),
                         ]

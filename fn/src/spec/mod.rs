@@ -1,10 +1,13 @@
 //! The `LokiStack` function config: its types, profile defaults and validation.
 
+pub mod collector;
 pub mod credentials;
 pub mod duration;
 pub mod names;
 pub mod profile;
 pub mod quantity;
+pub mod re2;
+pub mod redaction;
 mod resolve;
 pub mod resolved;
 pub mod selector;

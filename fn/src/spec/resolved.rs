@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
 use super::types::{LogLevel, Mode, Profile, Size, SseType, TolerationSpec};
@@ -383,14 +384,6 @@ pub struct Limits {
     pub ingestion_rate_mb: f64,
     pub ingestion_burst_size_mb: f64,
     pub max_streams_per_user: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct Collector {
-    pub image: String,
-    pub resources: Resources,
-    pub exclude_namespaces: Vec<String>,
-    pub positions_dir: String,
 }
 
 #[derive(Debug, Clone)]

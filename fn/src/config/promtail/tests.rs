@@ -1,9 +1,12 @@
 //! Tests of the Promtail config (kept apart from the model and builder).
+use super::levels::*;
+use super::pods::relabels_for_test as relabels;
+use super::stages::*;
 use super::*;
 
 /// go-logfmt's decoder (github.com/go-logfmt/logfmt, decode.go), ported line by
 /// line: Err is exactly when Promtail would log "failed to decode logfmt".
-fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
+pub(super) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
     let mut pos = 0;
     loop {
         // garbage
@@ -272,7 +275,7 @@ fn every_level_spelling_maps_to_one_level() {
     );
 }
 
-fn resolved(extra: &str) -> Resolved {
+pub(super) fn resolved(extra: &str) -> Resolved {
     let doc: serde_json::Value = crate::yaml::from_str(&format!(
         "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: local\n  retention: {{period: 72h}}\n{extra}"
     ))
@@ -289,7 +292,11 @@ fn excluded_namespaces_are_dropped_before_anything_else() {
     assert_eq!(with[0].source_labels, ["__meta_kubernetes_namespace"]);
     assert_eq!(with[0].regex.as_deref(), Some("payments|kube-public"));
     let without = relabels(&resolved(""));
-    assert!(without.iter().all(|r| r.action != "drop"));
+    assert!(
+        without
+            .iter()
+            .all(|r| r.action != "drop" || r.source_labels != ["__meta_kubernetes_namespace"])
+    );
 }
 
 #[test]
@@ -361,4 +368,128 @@ fn go_durations_have_no_days() {
     assert_eq!(go_duration(3_600_000), "1h");
     assert_eq!(go_duration(4_260_000), "1h11m");
     assert_eq!(go_duration(7 * 24 * 3_600_000), "168h");
+}
+
+fn pod_entry(extra: &str, labels: &[(&str, &str)], content: &str) -> super::sim::Entry {
+    let stages = build(&resolved(extra))
+        .scrape_configs
+        .remove(0)
+        .pipeline_stages;
+    let mut all = vec![("job", JOB), ("filename", "/var/log/pods/ns_p_uid/c/0.log")];
+    all.extend_from_slice(labels);
+    super::sim::run(
+        &stages,
+        &all,
+        &format!("2026-11-30T23:58:00.000000000Z stdout F {content}"),
+    )
+}
+
+#[test]
+fn pod_streams_carry_a_fixed_label_set() {
+    let e = pod_entry(
+        "",
+        &[("namespace", "app"), ("pod", "p"), ("container", "c")],
+        r#"{"level":"ERROR","msg":"x","trace_id":"abc","user":"bob"}"#,
+    );
+    let keys: Vec<&str> = e.labels.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["container", "job", "level", "namespace", "pod"]);
+    assert_eq!(e.labels["level"], "error");
+    // Pod labels never become Loki labels wholesale: no labelmap anywhere.
+    let r = resolved("");
+    assert!(relabels(&r).iter().all(|x| x.action != "labelmap"));
+    let text = crate::yaml::to_string(&build(&r)).unwrap_or_default();
+    assert!(!text.contains("labelmap"), "{text}");
+}
+
+#[test]
+fn extra_labels_and_structured_metadata_come_from_json_and_logfmt() {
+    let extra = "  collector: {extraLabels: [component], structuredMetadata: [trace_id, user]}\n";
+    let base = [("namespace", "app"), ("pod", "p"), ("container", "c")];
+    let e = pod_entry(
+        extra,
+        &base,
+        r#"{"level":"info","component":"billing","trace_id":"4bf92f35","user":"bob"}"#,
+    );
+    assert_eq!(e.labels["component"], "billing");
+    assert_eq!(e.metadata["trace_id"], "4bf92f35");
+    assert_eq!(e.metadata["user"], "bob");
+    assert!(!e.labels.contains_key("trace_id"));
+    // logfmt lines without a level key still yield the keys.
+    let e = pod_entry(extra, &base, "component=auth trace_id=77aa msg=hi");
+    assert!(e.misfires.is_empty(), "{:?}", e.misfires);
+    assert_eq!(e.labels["component"], "auth");
+    assert_eq!(e.metadata["trace_id"], "77aa");
+}
+
+#[test]
+fn promtails_own_debug_lines_are_dropped() {
+    let own = [
+        ("namespace", "logging"),
+        ("pod", "promtail-x"),
+        ("container", "promtail"),
+    ];
+    let e = pod_entry(
+        "",
+        &own,
+        "level=debug ts=2026-11-30T23:58:00Z msg=\"tail routine\"",
+    );
+    assert_eq!(e.dropped.as_deref(), Some(super::pods::OWN_DEBUG_REASON));
+    let e = pod_entry(
+        "",
+        &own,
+        "level=info ts=2026-11-30T23:58:00Z msg=\"Adding target\"",
+    );
+    assert_eq!(e.dropped, None);
+    let other = [
+        ("namespace", "app"),
+        ("pod", "a"),
+        ("container", "promtail"),
+    ];
+    assert_eq!(pod_entry("", &other, "level=debug msg=x").dropped, None);
+}
+
+#[test]
+fn pods_and_namespaces_opt_out_by_annotation() {
+    let r = resolved("");
+    let all = relabels(&r);
+    let drops: Vec<&Relabel> = all.iter().filter(|x| x.action == "drop").collect();
+    let sources: Vec<&str> = drops.iter().flat_map(|x| x.source_labels.clone()).collect();
+    assert_eq!(sources, super::pods::OPT_OUT_META);
+    for d in &drops {
+        let rx = regex::Regex::new(&format!("^(?:{})$", d.regex.as_deref().unwrap_or(""))).unwrap();
+        assert!(rx.is_match("false") && rx.is_match("False") && !rx.is_match("true"));
+    }
+    let sd = &build(&r).scrape_configs[0].kubernetes_sd_configs[0];
+    assert!(sd.attach_metadata.as_ref().is_some_and(|a| a.namespace));
+}
+
+#[test]
+fn multiline_joins_only_the_named_pods() {
+    let stages = build(&resolved(
+        "  collector: {pods: {multiline: [{namespace: app, container: java, firstline: '^[0-9]{4}-', maxWaitTime: 2s}]}}\n",
+    ))
+    .scrape_configs
+    .remove(0)
+    .pipeline_stages;
+    let found = stages.iter().find_map(|s| match s {
+        Stage::Match(m) => m.stages.iter().find_map(|x| match x {
+            Stage::Multiline(ml) => Some((m.selector.0.clone(), ml)),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let (selector, ml) = found.expect("a multiline stage");
+    assert_eq!(
+        selector,
+        r#"{job="kubernetes-pods", namespace="app", container="java"}"#
+    );
+    assert_eq!(
+        (
+            ml.firstline.as_str(),
+            ml.max_wait_time.as_str(),
+            ml.max_lines
+        ),
+        ("^[0-9]{4}-", "2s", 128)
+    );
+    assert!(matches!(stages.first(), Some(Stage::Cri(_))), "after cri");
 }

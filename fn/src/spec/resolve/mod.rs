@@ -2,6 +2,8 @@
 //! All problems are collected, so one run reports everything that needs fixing.
 
 mod access;
+mod cardinality;
+mod collector;
 mod observability;
 mod retention;
 mod storage;
@@ -110,7 +112,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let schemas = retention::schemas(&mut c, spec.schemas.as_deref(), d);
     let retention = retention::retention(&mut c, spec.retention.as_ref(), d);
     let limits = retention::limits(&mut c, spec.limits.as_ref(), sizes::limits(size));
-    let collector = observability::collector(&mut c, spec, d);
+    let collector = collector::collector(&mut c, spec, d);
     let datasource = observability::datasource(&mut c, spec, d);
     let service_monitor = observability::service_monitor(&mut c, spec, d);
 

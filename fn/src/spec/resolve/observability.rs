@@ -1,70 +1,10 @@
-//! The collector and what the stack tells Grafana and Prometheus about itself.
+//! What the stack tells Grafana and Prometheus about itself.
 
 use super::super::duration::Duration;
 use super::super::names;
 use super::super::profile::Defaults;
-use super::super::resolved::{Collector, Datasource, ServiceMonitor};
-use super::{Checker, labels, resources};
-
-pub(super) fn collector(
-    c: &mut Checker,
-    spec: &super::super::types::Spec,
-    d: &Defaults,
-) -> Option<Collector> {
-    let given = spec.collector.clone().unwrap_or_default();
-    let image = given.image.unwrap_or_else(|| d.collector_image.to_owned());
-    c.check("spec.collector.image", names::check_image(&image));
-    let resources = resources(
-        c,
-        "spec.collector.resources",
-        given.resources.as_ref(),
-        d.collector_requests,
-        d.collector_memory_limit,
-    );
-    let exclude = given
-        .pods
-        .and_then(|p| p.exclude_namespaces)
-        .unwrap_or_default();
-    for (i, ns) in exclude.iter().enumerate() {
-        c.check(
-            &format!("spec.collector.pods.excludeNamespaces[{i}]"),
-            names::check_dns_label(ns),
-        );
-    }
-    let positions_dir = given
-        .positions_dir
-        .unwrap_or_else(|| d.positions_dir.to_owned());
-    let field = "spec.collector.positionsDir";
-    if !positions_dir.starts_with('/')
-        || positions_dir.split('/').any(|p| p == ".." || p == ".")
-        || positions_dir.trim_end_matches('/').is_empty()
-    {
-        c.error(
-            field,
-            format!(
-                "{positions_dir:?} must be an absolute host path such as \"/var/lib/promtail\""
-            ),
-        );
-    } else if ["/run", "/tmp", "/var/run", "/dev", "/proc", "/sys"]
-        .iter()
-        .any(|tmp| positions_dir == *tmp || positions_dir.starts_with(&format!("{tmp}/")))
-    {
-        c.error(
-            field,
-            format!(
-                "{positions_dir:?} does not survive a reboot on Talos (tmpfs): Promtail would \
-                 forget its read offsets and ship every log file again; use a directory under \
-                 /var, e.g. \"/var/lib/promtail\""
-            ),
-        );
-    }
-    (c.errors.is_empty()).then_some(Collector {
-        image,
-        resources,
-        exclude_namespaces: exclude,
-        positions_dir: positions_dir.trim_end_matches('/').to_owned(),
-    })
-}
+use super::super::resolved::{Datasource, ServiceMonitor};
+use super::{Checker, labels};
 
 pub(super) fn datasource(
     c: &mut Checker,

@@ -1,0 +1,69 @@
+//! What Promtail collects, after defaults and checks: the resolved `spec.collector`.
+
+use super::duration::Duration;
+use super::resolved::Resources;
+pub use super::types::RedactionScope;
+
+#[derive(Debug, Clone)]
+pub struct Collector {
+    pub image: String,
+    pub resources: Resources,
+    pub exclude_namespaces: Vec<String>,
+    pub positions_dir: String,
+    /// `/var/log/<service>.log` of Talos >= 1.12 (`job="machine-logs"`).
+    pub system_logs: bool,
+    /// The kube-apiserver audit log of control planes (`job="kube-audit"`).
+    pub audit_logs: bool,
+    /// Collected namespaces the redaction rules apply to (excluded ones are dropped).
+    pub sensitive_namespaces: Vec<String>,
+    /// In order: the built-in sets' rules, then the custom ones.
+    pub redaction: Vec<RedactionRule>,
+    pub redaction_scope: RedactionScope,
+    /// Keys of JSON/logfmt lines that become labels, next to `level`.
+    pub extra_labels: Vec<String>,
+    /// Keys of JSON/logfmt lines kept as structured metadata.
+    pub structured_metadata: Vec<String>,
+    pub multiline: Vec<Multiline>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedactionRule {
+    /// `<set>/<rule>` for built-in rules, the user's name otherwise.
+    pub name: String,
+    /// Go RE2, ready for the Promtail config (expand-env safe).
+    pub regex: String,
+    pub replace: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Multiline {
+    pub namespace: String,
+    pub container: Option<String>,
+    /// Go RE2, ready for the Promtail config (expand-env safe).
+    pub firstline: String,
+    pub max_wait_time: Duration,
+    pub max_lines: u32,
+}
+
+/// The pod (or namespace) annotation that turns collection off with "false".
+pub const OPT_OUT_ANNOTATION: &str = "logs.lokistack.krm.dev/enabled";
+
+/// Labels every entry may carry; `extraLabels` must not reuse them.
+pub const RESERVED_LABELS: [&str; 12] = [
+    "job",
+    "namespace",
+    "pod",
+    "container",
+    "node",
+    "app",
+    "level",
+    "service",
+    "service_name",
+    "filename",
+    "stream",
+    "verb",
+];
+
+/// Loki's default `max_label_names_per_series` is 15; the stack sets up to 8 itself
+/// (job, namespace, pod, container, node, app, level and Loki's own service_name).
+pub const MAX_EXTRA_LABELS: usize = 5;
