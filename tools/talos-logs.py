@@ -3,10 +3,12 @@
 current timestamps, one file per service in its real line format (read from the Talos
 1.12/1.13 sources), for running the rendered Promtail pipeline against.
 
-Usage: tools/talos-logs.py DIR [--control-plane]
+Usage: tools/talos-logs.py DIR [--control-plane] [--pods]
 Also writes what must NOT be read by job="machine-logs": a rotated kubelet.log.1, a
 pods/ subtree and an audit/ subtree (the audit log is job="kube-audit"), lines older
 than Loki accepts, a partial last line, ANSI colours and a panic.
+With --pods, also CRI pod log files (a sensitive namespace "vault" with secrets, an
+"app" namespace, kube-system, Promtail's own debug lines).
 The expected per-service counts are printed as JSON on stdout.
 """
 import json
@@ -173,5 +175,36 @@ if control_plane:
     with open(os.path.join(audit_dir, "kube-apiserver-2025-01-02T15-04-05.123.log"), "w") as f:
         f.write(event("get", "ROTATED", 200, 30, "/rotated") + "\n")
     expect["kube-audit"] = {"entries": 3, "verbs": {"get": 1, "list": 1, "delete": 1}}
+if "--pods" in sys.argv:
+    def cri(ts, line, stream="stdout"):
+        return f"{rfc3339nano(ts)} {stream} F {line}"
+    secrets = ["hunter2", "s3cr3tT0kenValue42", "cs-1234567", "AKIAIOSFODNN7EXAMPLE", "Sup3rS3cret"]
+    pods = {
+        ("vault", "vault-0", "vault"): [
+            cri(t(3), "level=info msg=\"db connect\" user=app password=hunter2 host=db"),
+            cri(t(2.9), "GET /v1/sys HTTP/1.1 Authorization: Bearer s3cr3tT0kenValue42"),
+            cri(t(2.8), '{"level":"info","msg":"config","client_secret":"cs-1234567"}'),
+            cri(t(2.7), "using AWS credentials AKIAIOSFODNN7EXAMPLE from env", "stderr"),
+            cri(t(2.6), "connecting to postgres://app:Sup3rS3cret@db:5432/app"),
+            cri(t(2.5), "level=info msg=\"unsealed\" nodes=3"),
+        ],
+        ("app", "shop-7d9f", "shop"): [
+            cri(t(old), "OLD-POD-LINE older than Loki accepts"),
+            cri(t(2), '{"level":"error","msg":"payment failed","order":42}'),
+            cri(t(1.9), '{"level":"info","msg":"served","path":"/cart"}'),
+            cri(t(1.8), "level=warn msg=\"slow query\" password=hunter2"),
+        ],
+        ("kube-system", "coredns-1", "coredns"): [cri(t(1.5), "[INFO] plugin/reload: Running configuration SHA512 = 1b22"),],
+        ("logging", "promtail-abcde", "promtail"): [
+            cri(t(1.2), 'level=debug ts=2026-11-30T23:58:00Z caller=tailer.go:1 msg="tail routine: tail channel closed"'),
+            cri(t(1.1), 'level=info ts=2026-11-30T23:58:00Z caller=filetargetmanager.go:1 msg="Adding target"'),
+        ],
+    }
+    for (ns, pod, container), lines in pods.items():
+        d = os.path.join(root, "pods", f"{ns}_{pod}_uid", container)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "0.log"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+    expect["pods"] = {"secrets": secrets}
 json.dump(expect, sys.stdout, indent=1, sort_keys=True)
 print()

@@ -64,6 +64,7 @@ pub const RESERVED_LABELS: [&str; 12] = [
     "verb",
 ];
 
-/// Loki's default `max_label_names_per_series` is 15; the stack sets up to 8 itself
-/// (job, namespace, pod, container, node, app, level and Loki's own service_name).
+/// Loki's default `max_label_names_per_series` is 15; the stack sets up to 9 itself
+/// (job, namespace, pod, container, node, app, level, stream and Loki's own
+/// service_name).
 pub const MAX_EXTRA_LABELS: usize = 5;

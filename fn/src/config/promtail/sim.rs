@@ -97,10 +97,13 @@ fn re(pattern: &str) -> regex::Regex {
 fn stage_one(stage: &Stage, e: &mut Entry, x: &mut BTreeMap<String, Value>) {
     match stage {
         Stage::Cri(_) => {
-            let parts: Vec<&str> = e.line.splitn(4, ' ').collect();
-            if let [time, _stream, _flag, content] = parts[..] {
+            let line = e.line.clone();
+            let parts: Vec<&str> = line.splitn(4, ' ').collect();
+            // Promtail's cri stage also makes `stream` (stdout/stderr) a label.
+            if let [time, stream, _flag, content] = parts[..] {
                 e.time = parse_time(time, "RFC3339Nano");
                 e.line = content.to_owned();
+                e.labels.insert("stream".to_owned(), stream.to_owned());
             }
         }
         Stage::Decolorize(_) => {

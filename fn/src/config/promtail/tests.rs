@@ -392,7 +392,10 @@ fn pod_streams_carry_a_fixed_label_set() {
         r#"{"level":"ERROR","msg":"x","trace_id":"abc","user":"bob"}"#,
     );
     let keys: Vec<&str> = e.labels.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["container", "job", "level", "namespace", "pod"]);
+    assert_eq!(
+        keys,
+        ["container", "job", "level", "namespace", "pod", "stream"]
+    );
     assert_eq!(e.labels["level"], "error");
     // Pod labels never become Loki labels wholesale: no labelmap anywhere.
     let r = resolved("");

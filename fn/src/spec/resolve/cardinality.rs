@@ -138,7 +138,7 @@ pub(super) fn extra_labels(c: &mut Checker, given: &[String]) -> Vec<String> {
             "spec.collector.extraLabels",
             format!(
                 "at most {MAX_EXTRA_LABELS} extra labels: Loki refuses streams with more than \
-                 15 label names, and the stack sets up to 8 itself"
+                 15 label names, and the stack sets up to 9 itself"
             ),
         );
     }
