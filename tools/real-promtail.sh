@@ -13,7 +13,12 @@ cd "$(dirname "$0")/.."
 : "${LOKI:?set LOKI to a Loki 3.7 binary}" "${PROMTAIL:?set PROMTAIL to a Promtail 3.6 binary}"
 config=${1:-kubernetes/observability/loki-stack/base/config/lokistack.yaml}
 work=$(mktemp -d /tmp/real-promtail.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null || true' EXIT
+for port in 3100 9080; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use (another Loki or Promtail?): stop it first" >&2; exit 1
+  fi
+done
 cargo build --release --locked --quiet --bin loki-stack-fn
 target/release/loki-stack-fn render -f "$config" >"$work/stack.yaml"
 # ROLE=worker: no etcd/apid/trustd, no audit log (the kube-audit job then tails nothing).
@@ -45,6 +50,7 @@ sd = job.index("  kubernetes_sd_configs:")
 stages = job.index("  pipeline_stages:")
 static = "  static_configs:\n"
 for ns, pod, container in [("vault", "vault-0", "vault"), ("app", "shop-7d9f", "shop"),
+                           ("shop", "shop-java-1", "java"), ("shop", "cart-1", "cart"), ("payments", "pay-0", "api"),
                            ("kube-system", "coredns-1", "coredns"), ("logging", "promtail-abcde", "promtail")]:
     static += (f"  - targets: [localhost]\n    labels:\n      job: kubernetes-pods\n"
                f"      namespace: {ns}\n      pod: {pod}\n      container: {container}\n"
@@ -118,7 +124,7 @@ pod_lines = {}
 for s in pods:
     pod_lines.setdefault(s["stream"]["namespace"], []).extend(v[1] for v in s["values"])
 for s in series('{job="kubernetes-pods"}'):
-    check(set(s) <= {"job", "namespace", "pod", "container", "node", "app", "level", "stream", "service_name"}, f"pod stream labels {sorted(s)}")
+    check(set(s) <= {"job", "namespace", "pod", "container", "node", "app", "level", "stream", "service_name", "component"}, f"pod stream labels {sorted(s)}")
 for secret in expect["pods"]["secrets"]:
     check(not any(secret in l for l in pod_lines.get("vault", [])), f"vault: secret {secret!r} redacted")
 check(sum("[REDACTED]" in l for l in pod_lines.get("vault", [])) == len(expect["pods"]["secrets"]), "vault: one [REDACTED] line per secret line")
@@ -133,7 +139,23 @@ for q, want in [('{job="machine-logs"}', lambda n: n > 0), ('{job="machine-logs"
     check(want(n), f"seed query {q}: {n} lines")
 url = "http://127.0.0.1:3100/loki/api/v1/query?" + urllib.parse.urlencode({"query": 'sum by (namespace) (rate({job="kubernetes-pods"}[5m]))', "time": time.time_ns()})
 rates = {r["metric"].get("namespace"): float(r["value"][1]) for r in json.load(urllib.request.urlopen(url))["data"]["result"]}
-check(set(rates) == {"vault", "app", "kube-system", "logging"}, f"seed query sum by (namespace) (rate(...)): {rates}")
+check(set(rates) == {"vault", "app", "shop", "payments", "kube-system", "logging"}, f"seed query sum by (namespace) (rate(...)): {rates}")
+# Options of tests/stacks/local-collector.yaml, when the config has them.
+promtail_text = open(f"{work}/promtail.yaml").read()
+shop = pod_lines.get("shop", [])
+if 'namespace="shop", container="java"' in promtail_text:
+    trace = [l for l in shop if "payment failed" in l]
+    check(len(trace) == 1 and trace[0].endswith("(Shop.java:42)"), f"multiline: the stack trace is one entry {trace}")
+    check(len(shop) == 3, f"multiline: shop has 3 entries, 2 of them java ({len(shop)})")
+else:
+    check(len(shop) == 5, f"no multiline: shop has 5 entries ({len(shop)})")
+if "component: component" in promtail_text:
+    check(any(s.get("component") == "billing" for s in series('{namespace="shop"}')), "extraLabels: component=billing is a label")
+    n = sum(len(s["values"]) for s in query('{namespace="shop"} | trace_id="4bf92f35"'))
+    check(n == 1, f"structuredMetadata: trace_id selects 1 entry ({n})")
+if "card-number" in promtail_text:
+    pay = pod_lines.get("payments", [])
+    check(pay == ["charged **** 1111 1111 **** password=[REDACTED]"], f"custom rule and built-in sets on payments: {pay}")
 for name in ["promtail", "loki"]:
     # Promtail warns "enable watchConfig" at every start (its own quirk).
     bad = [l for l in open(f"{work}/{name}.log") if ("level=error" in l or "level=warn" in l) and "enable watchConfig" not in l]

@@ -194,6 +194,16 @@ if "--pods" in sys.argv:
             cri(t(1.9), '{"level":"info","msg":"served","path":"/cart"}'),
             cri(t(1.8), "level=warn msg=\"slow query\" password=hunter2"),
         ],
+        ("shop", "shop-java-1", "java"): [
+            cri(t(1.7), f"{t(1.7).strftime('%Y-%m-%d %H:%M:%S')} ERROR [main] c.e.Shop - payment failed"),
+            cri(t(1.69), "java.lang.IllegalStateException: card declined"),
+            cri(t(1.68), "\tat com.example.Shop.pay(Shop.java:42)"),
+            cri(t(1.6), f"{t(1.6).strftime('%Y-%m-%d %H:%M:%S')} INFO [main] c.e.Shop - retry ok"),
+        ],
+        ("shop", "cart-1", "cart"): [
+            cri(t(1.5), '{"level":"info","component":"billing","trace_id":"4bf92f35","msg":"charged"}'),
+        ],
+        ("payments", "pay-0", "api"): [cri(t(1.4), "charged 4111 1111 1111 1234 password=hunter2")],
         ("kube-system", "coredns-1", "coredns"): [cri(t(1.5), "[INFO] plugin/reload: Running configuration SHA512 = 1b22"),],
         ("logging", "promtail-abcde", "promtail"): [
             cri(t(1.2), 'level=debug ts=2026-11-30T23:58:00Z caller=tailer.go:1 msg="tail routine: tail channel closed"'),
