@@ -134,9 +134,7 @@ fn string(out: &mut String, s: &str, n: usize, key: bool) {
     }
     // Multi-line strings (whole config files) are never plain: skip the scan below.
     if s.as_bytes().contains(&b'\n') {
-        if !key && literal_ok(s) {
-            literal(out, s, n);
-        } else {
+        if key || !try_literal(out, s, n) {
             double_quoted(out, s);
         }
         return;
@@ -153,9 +151,7 @@ fn string(out: &mut String, s: &str, n: usize, key: bool) {
         .any(|w| matches!(w, [b':', b' '] | [b' ', b'#']));
     if !control && !comment_or_key && plain_ok(s) {
         out.push_str(s);
-    } else if !key && escape && literal_ok(s) {
-        literal(out, s, n);
-    } else {
+    } else if key || !escape || !try_literal(out, s, n) {
         double_quoted(out, s);
     }
 }
@@ -172,45 +168,57 @@ fn printable(c: char) -> bool {
     }
 }
 
-/// A literal block reproduces `s` exactly when every character is printable, the
-/// first non-empty line does not start with a blank (the indentation is taken from
-/// it), and no line is made of blanks only (block scalars fold those into empty lines).
-fn literal_ok(s: &str) -> bool {
-    let body = s.trim_end_matches('\n');
-    let all_printable = if s.is_ascii() {
-        s.bytes()
-            .all(|c| (0x20..0x7f).contains(&c) || c == b'\n' || c == b'\t')
-    } else {
-        s.chars().all(printable)
-    };
-    !body.is_empty()
-        && all_printable
-        && !body.trim_start_matches('\n').starts_with([' ', '\t'])
-        && body
-            .split('\n')
-            .all(|line| line.is_empty() || !line.chars().all(|c| c == ' ' || c == '\t'))
-}
-
+/// Writes `s` as a literal block when that reproduces it exactly: every character is
+/// printable, the first non-empty line does not start with a blank (the indentation is
+/// taken from it), and no line is made of blanks only (block scalars fold those into
+/// empty lines). Otherwise leaves `out` as it was and returns false. One pass: the
+/// checks run on each line as it is written.
+///
 /// `|-` (no final newline), `|` (one) or `|+` (more, kept as empty lines); the caller
 /// writes the newline after the last line.
-fn literal(out: &mut String, s: &str, n: usize) {
+fn try_literal(out: &mut String, s: &str, n: usize) -> bool {
     let body = s.trim_end_matches('\n');
+    if body.is_empty() {
+        return false;
+    }
+    let start = out.len();
     let trailing = s.len() - body.len();
     out.push_str(match trailing {
         0 => "|-",
         1 => "|",
         _ => "|+",
     });
+    let mut first_content = true;
     for line in body.split('\n') {
         out.push('\n');
-        if !line.is_empty() {
-            indent(out, n);
-            out.push_str(line);
+        if line.is_empty() {
+            continue;
         }
+        let bytes = line.as_bytes();
+        // Branch-free over ASCII: a control character (tab aside) or DEL; and whether
+        // any byte is non-ASCII, whose characters are then checked one by one.
+        let (bad, wide) = bytes.iter().fold((false, false), |(bad, wide), &c| {
+            (
+                bad | ((c < 0x20) & (c != b'\t')) | (c == 0x7f),
+                wide | (c >= 0x80),
+            )
+        });
+        let blank_start = matches!(bytes.first(), Some(b' ' | b'\t'));
+        if bad
+            || (wide && !line.chars().all(printable))
+            || (blank_start && (first_content || bytes.iter().all(|c| *c == b' ' || *c == b'\t')))
+        {
+            out.truncate(start);
+            return false;
+        }
+        first_content = false;
+        indent(out, n);
+        out.push_str(line);
     }
     for _ in 1..trailing {
         out.push('\n');
     }
+    true
 }
 
 /// A letter followed by letters, digits and `_-./:=@+` (no space, not ending in `:`),
