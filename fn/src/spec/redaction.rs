@@ -22,7 +22,7 @@ macro_rules! secret_key {
 
 pub const BUILTIN: &[BuiltinSet] = &[
     BuiltinSet {
-        name: "authorization",
+        name: "bearer-token",
         what: "Authorization and API-key headers (Bearer, Basic, token, X-Api-Key, ...)",
         rules: &[
             (
@@ -37,7 +37,7 @@ pub const BUILTIN: &[BuiltinSet] = &[
         ],
     },
     BuiltinSet {
-        name: "secret-pairs",
+        name: "password",
         what: "password=, secret=, token=, api_key=... in logfmt, query strings, JSON and key: value text",
         rules: &[
             (
@@ -73,7 +73,7 @@ pub const BUILTIN: &[BuiltinSet] = &[
         )],
     },
     BuiltinSet {
-        name: "aws-keys",
+        name: "aws-key",
         what: "AWS access key ids, secret access keys and presigned URL signatures",
         rules: &[
             (
@@ -91,7 +91,7 @@ pub const BUILTIN: &[BuiltinSet] = &[
         ],
     },
     BuiltinSet {
-        name: "private-keys",
+        name: "private-key",
         what: "PEM private key blocks (whole blocks in one entry, and 64-character body lines)",
         rules: &[
             (
