@@ -161,7 +161,7 @@ for name in ["promtail", "loki"]:
     bad = [l for l in open(f"{work}/{name}.log") if ("level=error" in l or "level=warn" in l) and "enable watchConfig" not in l]
     check(not bad, f"{name}: no error or warning lines" + ("".join("\n     " + b.strip()[:300] for b in bad[:8])))
 metrics = urllib.request.urlopen("http://127.0.0.1:9080/metrics").read().decode()
-print("\n".join(l for l in metrics.splitlines() if l.startswith("promtail_dropped_entries_total") or l.startswith("promtail_sent_entries_total")))
+print("\n".join(l for l in metrics.splitlines() if l.startswith(("promtail_dropped_entries_total", "promtail_sent_entries_total", "logentry_dropped_lines_total"))))
 print(f"work dir: {work}")
 sys.exit(1 if failures else 0)
 PY
