@@ -39,8 +39,15 @@ install: build
 $(PLUGIN): | build
 	@mkdir -p $(dir $@) && ln -sfn $(CURDIR)/$(BIN) $@
 
+## image: the function's container image (linux/amd64 + linux/arm64: the static binary on an
+## empty base) as an OCI layout in target/image/oci, built by umoci without a Docker daemon;
+## prints the index digest and the skopeo command that pushes both architectures
+.PHONY: image image-tools
+image: image-tools
+	@tools/build-image.sh target/image/oci
+
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
-test: tools lint build $(PLUGIN)
+test: tools lint build $(PLUGIN) image
 	cargo nextest run --workspace --locked --no-fail-fast
 
 lint:
@@ -51,10 +58,14 @@ lint:
 
 ## tools: the test suite's own tools, pinned: Python validators in .venv, kustomize in .cache,
 ## the wasm32 standard library (the core must build for WebAssembly), Debian's nginx (gateway tests)
-tools: python-tools kustomize wasm-target nginx
+## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests)
+tools: python-tools kustomize wasm-target nginx image-tools
 
 nginx:
 	@tools/install-nginx.sh
+
+image-tools:
+	@tools/install-image-tools.sh
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
