@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build install test lint tools python-tools kustomize wasm-target nginx golden bench clean lock-python-tools
+.PHONY: render build install test lint tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -47,8 +47,20 @@ image: image-tools
 	@tools/build-image.sh target/image/oci
 
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
-test: tools lint build $(PLUGIN) image
+test: tools lint build $(PLUGIN) image wasm
 	cargo nextest run --workspace --locked --no-fail-fast
+	$(MAKE) --no-print-directory wasm-test
+
+## wasm: the WebAssembly build (wasm-bindgen for Node and the web, wasm-opt) as an npm
+## package in wasm/pkg, and the playground site in target/playground
+wasm: wasm-target wasm-tools
+	@tools/build-wasm.sh
+
+## wasm-test: the wasm build against the native binary (node's test runner), and the
+## playground in headless Chromium (screenshots in target/playground-test)
+wasm-test: build
+	node --test wasm/test/
+	$(VENV)/bin/python wasm/test/playground_test.py target/playground
 
 lint:
 	cargo fmt --all --check
@@ -58,14 +70,18 @@ lint:
 
 ## tools: the test suite's own tools, pinned: Python validators in .venv, kustomize in .cache,
 ## the wasm32 standard library (the core must build for WebAssembly), Debian's nginx (gateway tests)
-## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests)
-tools: python-tools kustomize wasm-target nginx image-tools
+## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests),
+## Debian's binaryen and chromium (the wasm build and the playground test)
+tools: python-tools kustomize wasm-target wasm-tools nginx image-tools
 
 nginx:
 	@tools/install-nginx.sh
 
 image-tools:
 	@tools/install-image-tools.sh
+
+wasm-tools:
+	@tools/install-wasm-tools.sh
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -90,7 +106,7 @@ bench: build
 
 lock-python-tools:
 	rm -rf $(CACHE)/lock-venv && python3 -m venv $(CACHE)/lock-venv
-	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML
+	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client
 	{ head -2 tools/requirements.txt; $(CACHE)/lock-venv/bin/pip freeze; } > tools/requirements.txt.new
 	mv tools/requirements.txt.new tools/requirements.txt
 

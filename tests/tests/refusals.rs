@@ -29,265 +29,23 @@ fn local(extra: &str) -> String {
     )
 }
 
-/// `(name, config, field, message)`
-fn cases() -> Vec<(&'static str, String, &'static str, &'static str)> {
-    let auth = "  gateway: {auth: {basic: {secretRef: {name: loki-gateway-auth}}}}\n";
-    vec![
-        (
-            "single binary in cloud",
-            cloud(&format!("{S3}  mode: SingleBinary\n")),
-            "spec.mode",
-            "not scalable",
-        ),
-        (
-            "distributed on filesystem",
-            local("  mode: Distributed\n  storage: {filesystem: {size: 10Gi}}\n"),
-            "spec.storage.filesystem",
-            "needs object storage",
-        ),
-        (
-            "simple scalable without storage",
-            local("  mode: SimpleScalable\n"),
-            "spec.storage",
-            "needs object storage",
-        ),
-        (
-            "cloud without storage",
-            cloud(""),
-            "spec.storage",
-            "needs object storage",
-        ),
-        (
-            "two backends",
-            cloud(
-                "  storage:\n    s3: {bucket: example-loki-chunks, region: eu-west-1}\n    gcs: {bucket: example-loki-chunks}\n",
-            ),
-            "spec.storage",
-            "2 storage backends at once (s3 and gcs)",
-        ),
-        (
-            "inline S3 access key id",
-            cloud(
-                "  storage:\n    s3: {bucket: b-b-b, region: eu-west-1, accessKeyId: AKIAEXAMPLE}\n",
-            ),
-            "spec.storage.s3.accessKeyId",
-            "spec.storage.auth.secretRef",
-        ),
-        (
-            "inline S3 secret key",
-            cloud("  storage:\n    s3: {bucket: b-b-b, region: eu-west-1, secretAccessKey: x}\n"),
-            "spec.storage.s3.secretAccessKey",
-            "inline credentials are refused",
-        ),
-        (
-            "inline GCS key JSON",
-            cloud("  storage:\n    gcs: {bucket: b-b-b, keyJson: '{}'}\n"),
-            "spec.storage.gcs.keyJson",
-            "workload identity",
-        ),
-        (
-            "inline gateway password",
-            cloud(&format!(
-                "{S3}  gateway: {{auth: {{basic: {{username: u, password: p}}}}}}\n"
-            )),
-            "spec.gateway.auth.basic.password",
-            "spec.gateway.auth.basic.secretRef",
-        ),
-        (
-            "exposure without auth",
-            cloud(&format!(
-                "{S3}  exposure: {{ingress: {{host: loki.example.com, tls: {{secretName: loki-tls}}}}}}\n"
-            )),
-            "spec.exposure",
-            "without authentication",
-        ),
-        (
-            "exposure in local without auth",
-            local("  exposure: {ingress: {host: loki.example.com, tls: {secretName: loki-tls}}}\n"),
-            "spec.exposure",
-            "without authentication",
-        ),
-        (
-            "http route without auth",
-            cloud(&format!(
-                "{S3}  exposure: {{httpRoute: {{parentRefs: [{{name: public}}]}}}}\n"
-            )),
-            "spec.exposure",
-            "without authentication",
-        ),
-        (
-            "ingress without TLS",
-            cloud(&format!(
-                "{S3}{auth}  exposure: {{ingress: {{host: loki.example.com}}}}\n"
-            )),
-            "spec.exposure.ingress.tls.secretName",
-            "clear text",
-        ),
-        (
-            "replication above ingesters",
-            cloud(&format!(
-                "{S3}  components: {{ingester: {{replicas: 2}}}}\n"
-            )),
-            "spec.replicationFactor",
-            "at least 3 ingesters",
-        ),
-        (
-            "explicit replication above ingesters",
-            cloud(&format!("{S3}  replicationFactor: 5\n")),
-            "spec.replicationFactor",
-            "has 3",
-        ),
-        (
-            "fewer ingesters than zones",
-            cloud(&format!(
-                "{S3}  replicationFactor: 2\n  zones: [a, b, c]\n  components: {{ingester: {{replicas: 2}}}}\n"
-            )),
-            "spec.zones",
-            "every zone needs at least one",
-        ),
-        (
-            "zones outside Distributed",
-            cloud(&format!("{S3}  mode: SimpleScalable\n  zones: [a, b, c]\n")),
-            "spec.zones",
-            "need mode Distributed",
-        ),
-        (
-            "tenant retention under 24h",
-            cloud(&format!(
-                "{S3}  tenancy: {{tenants: [{{id: team-a, retention: {{period: 12h}}}}]}}\n"
-            )),
-            "spec.tenancy.tenants[0].retention.period",
-            "shorter than 24h",
-        ),
-        (
-            "tenant retention without period",
-            cloud(&format!(
-                "{S3}  tenancy: {{tenants: [{{id: team-a, retention: {{}}}}]}}\n"
-            )),
-            "spec.tenancy.tenants[0].retention.period",
-            "required",
-        ),
-        (
-            "tenants with tenancy off",
-            cloud(&format!(
-                "{S3}  tenancy: {{enabled: false, tenants: [{{id: team-a}}]}}\n"
-            )),
-            "spec.tenancy.tenants",
-            "tenancy is off",
-        ),
-        (
-            "two compactors",
-            cloud(&format!(
-                "{S3}  components: {{compactor: {{replicas: 2}}}}\n"
-            )),
-            "spec.components.compactor.replicas",
-            "exactly one replica",
-        ),
-        (
-            "component of another mode",
-            cloud(&format!("{S3}  components: {{write: {{replicas: 3}}}}\n")),
-            "spec.components.write",
-            "not part of this stack",
-        ),
-        (
-            "SSE-KMS without key",
-            cloud("  storage:\n    s3: {bucket: b-b-b, region: eu-west-1, sse: {type: SSE-KMS}}\n"),
-            "spec.storage.s3.sse.kmsKeyId",
-            "required with SSE-KMS",
-        ),
-        (
-            "bucket URL",
-            cloud("  storage:\n    s3: {bucket: 's3://logs', region: eu-west-1}\n"),
-            "spec.storage.s3.bucket",
-            "not an s3:// URL",
-        ),
-        (
-            "S3 secret keys on GCS",
-            cloud(
-                "  storage:\n    gcs: {bucket: b-b-b}\n    auth: {secretRef: {name: gcs, accessKeyIdKey: K}}\n",
-            ),
-            "spec.storage.auth.secretRef.accessKeyIdKey",
-            "does not apply to gcs",
-        ),
-        (
-            "sensitive namespace collected without redaction",
-            local("  collector:\n    sensitiveNamespaces: [vault]\n    redaction: {builtin: []}\n"),
-            "spec.collector.redaction",
-            "collected with no redaction rule",
-        ),
-        (
-            "redaction regex with look-ahead (not Go RE2)",
-            local(
-                "  collector:\n    sensitiveNamespaces: [vault]\n    redaction:\n      rules: [{name: pin, regex: 'pin=(?=[0-9])([0-9]+)'}]\n",
-            ),
-            "spec.collector.redaction.rules[0].regex",
-            "look-around",
-        ),
-        (
-            "redaction regex with a back-reference",
-            local("  collector:\n    redaction:\n      rules: [{name: twice, regex: '(a)\\1'}]\n"),
-            "spec.collector.redaction.rules[0].regex",
-            "back-references",
-        ),
-        (
-            "redaction regex without a capture group",
-            local(
-                "  collector:\n    redaction:\n      rules: [{name: pin, regex: 'pin=[0-9]+'}]\n",
-            ),
-            "spec.collector.redaction.rules[0].regex",
-            "no capture group",
-        ),
-        (
-            "redaction regex that -config.expand-env would expand",
-            local(
-                "  collector:\n    redaction:\n      rules: [{name: env, regex: 'x=(${HOME})'}]\n",
-            ),
-            "spec.collector.redaction.rules[0].regex",
-            "expand-env",
-        ),
-        (
-            "unknown built-in rule set",
-            local("  collector:\n    redaction: {builtin: [jwts]}\n"),
-            "spec.collector.redaction.builtin[0]",
-            "did you mean \"jwt\"",
-        ),
-        (
-            "unbounded label from log content",
-            local("  collector: {extraLabels: [trace_id]}\n"),
-            "spec.collector.extraLabels[0]",
-            "structuredMetadata",
-        ),
-        (
-            "a label the stack sets itself",
-            local("  collector: {extraLabels: [namespace]}\n"),
-            "spec.collector.extraLabels[0]",
-            "sets itself",
-        ),
-        (
-            "too many extra labels",
-            local("  collector: {extraLabels: [a, b, c, d, e, f]}\n"),
-            "spec.collector.extraLabels",
-            "at most 5",
-        ),
-        (
-            "multiline without firstline",
-            local("  collector: {pods: {multiline: [{namespace: app}]}}\n"),
-            "spec.collector.pods.multiline[0].firstline",
-            "required",
-        ),
-        (
-            "positions inside the read-only log mount",
-            local("  collector: {positionsDir: /var/log/promtail}\n"),
-            "spec.collector.positionsDir",
-            "read-only",
-        ),
-        (
-            "cloud retention absent",
-            cloud(S3).replace("  retention: {period: 7d}\n", ""),
-            "spec.retention.period",
-            "e.g. \"7d\"",
-        ),
-    ]
+/// `(name, config, field, message)`: tests/data/refusals.json, shared with the WebAssembly
+/// tests (wasm/test), which check the same cases give the same results there.
+fn cases() -> Vec<(String, String, String, String)> {
+    let path = e2e::root().join("tests/data/refusals.json");
+    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    cases
+        .iter()
+        .map(|c| {
+            let field = |k: &str| c[k].as_str().unwrap().to_owned();
+            (
+                field("name"),
+                field("config"),
+                field("field"),
+                field("message"),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -302,14 +60,20 @@ fn every_unsafe_cloud_shape_is_refused_with_the_field() {
         }
         let rl: Value = serde_saphyr::from_str(&out.stdout).unwrap_or(Value::Null);
         let results = rl["results"].as_array().cloned().unwrap_or_default();
-        let matching = results.iter().find(|r| r["field"]["path"] == field);
+        let matching = results
+            .iter()
+            .find(|r| r["field"]["path"] == field.as_str());
         match matching {
             None => problems.push(format!("no result for field {field}: {results:?}")),
             Some(r) => {
                 if r["severity"] != "error" {
                     problems.push(format!("not an error: {r}"));
                 }
-                if !r["message"].as_str().unwrap_or_default().contains(message) {
+                if !r["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(message.as_str())
+                {
                     problems.push(format!("message lacks {message:?}: {}", r["message"]));
                 }
                 if r["file"]["path"] != "cloud/lokistack.yaml" {
@@ -317,7 +81,7 @@ fn every_unsafe_cloud_shape_is_refused_with_the_field() {
                 }
             }
         }
-        if !out.stderr.contains(field) || !out.stderr.contains(message) {
+        if !out.stderr.contains(field.as_str()) || !out.stderr.contains(message.as_str()) {
             problems.push(format!("stderr lacks the field or message: {}", out.stderr));
         }
         let items = rl["items"].as_array().cloned().unwrap_or_default();

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly package: the wasm crate (size-optimised profile `wasm`), then
+# wasm-bindgen for Node (CommonJS) and for the web (ES module), then wasm-opt, into an
+# npm package layout at wasm/pkg/ (package.json, README, TypeScript types).
+#
+# Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli at exactly the version
+# of the wasm-bindgen crate (installed under .cache/ by this script), wasm-opt (Debian
+# binaryen).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=$(awk -F'"' '/^wasm-bindgen = /{print $2}' wasm/Cargo.toml | tr -d '=')
+bindgen_root=".cache/wasm-bindgen-$version"
+bindgen="$bindgen_root/bin/wasm-bindgen"
+if [ ! -x "$bindgen" ] || [ "$("$bindgen" --version | cut -d' ' -f2)" != "$version" ]; then
+  echo "== installing wasm-bindgen-cli $version into $bindgen_root"
+  cargo install --locked --quiet wasm-bindgen-cli --version "$version" --root "$bindgen_root"
+fi
+command -v wasm-opt >/dev/null || { echo "wasm-opt missing (Debian: apt-get install binaryen)" >&2; exit 2; }
+
+cargo build --locked --quiet --profile wasm --target wasm32-unknown-unknown -p loki-stack-fn-wasm
+raw=target/wasm32-unknown-unknown/wasm/loki_stack_fn_wasm.wasm
+out=wasm/pkg
+rm -rf "$out"
+mkdir -p "$out"
+for target in nodejs web; do
+  dir="$out/${target/nodejs/node}"
+  "$bindgen" --target "$target" --out-dir "$dir" --out-name loki_stack_fn "$raw"
+  # rustc's default wasm features (bulk memory, sign-ext, reference types, ...) enabled.
+  wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+    --strip-debug --strip-producers \
+    -o "$dir/loki_stack_fn_bg.wasm.opt" "$dir/loki_stack_fn_bg.wasm"
+  mv "$dir/loki_stack_fn_bg.wasm.opt" "$dir/loki_stack_fn_bg.wasm"
+done
+pkg_version=$(cargo metadata --no-deps --format-version 1 --locked |
+  python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "loki-stack-fn-wasm"))')
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$pkg_version\"/" wasm/npm/package.json >"$out/package.json"
+cp wasm/npm/README.md "$out/"
+wasm="$out/node/loki_stack_fn_bg.wasm"
+printf 'wasm: %s bytes raw, %s bytes gzipped (-9); package at %s\n' \
+  "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" "$out"
+
+# The playground: a static site (no server logic), with the web build and the overlays'
+# configs (as kustomize resolves them) as examples.
+site=target/playground
+rm -rf "$site"
+mkdir -p "$site/pkg" "$site/examples"
+cp wasm/playground/index.html wasm/playground/app.js wasm/playground/style.css "$site/"
+cp -r "$out/web" "$site/pkg/web"
+for overlay in local cloud-aws cloud-gcp; do
+  kubectl kustomize "kubernetes/observability/loki-stack/overlays/$overlay/config" >"$site/examples/$overlay.yaml"
+done
+echo "playground at $site (serve it, e.g.: python3 -m http.server -d $site 8000)"

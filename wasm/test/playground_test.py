@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The playground in headless Chromium, driven over the DevTools protocol: the local
+example renders 16+ objects; an invalid retention is refused with the error next to
+its line; fixing it renders again; the profile switch, the keyboard and both viewport
+sizes work. Screenshots go to target/playground-test/.
+
+Usage: wasm/test/playground_test.py [SITE_DIR]   (default target/playground)
+"""
+import base64
+import functools
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import websocket  # websocket-client
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SITE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/playground")
+SHOTS = os.path.join(ROOT, "target/playground-test")
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".js": "text/javascript", ".yaml": "text/plain"}
+
+    def log_message(self, *args):
+        pass
+
+
+class Page:
+    def __init__(self, ws_url):
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.console = []
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("method") in ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded"):
+                self.console.append(msg)
+            if msg.get("id") == self.next_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg["result"]
+
+    def js(self, expr):
+        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"{expr}: {r['exceptionDetails']}")
+        return r["result"].get("value")
+
+    def wait(self, expr, what, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.js(expr):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; console: {self.console[-5:]}")
+
+    def key(self, key, code, vk):
+        for kind in ("rawKeyDown", "keyUp"):
+            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=code, windowsVirtualKeyCode=vk)
+
+    def shot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path = os.path.join(SHOTS, name)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        return path
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        raise AssertionError(what)
+
+
+def main():
+    port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=SITE))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    profile = tempfile.mkdtemp(prefix="lsf-chromium-")
+    cdp_port = free_port()
+    browser = subprocess.Popen([
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--remote-debugging-port={cdp_port}",
+        "--window-size=1280,800", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{cdp_port}/json/list"))
+                page = next(t for t in targets if t["type"] == "page")
+                break
+            except Exception:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("Chromium did not start")
+        p = Page(page["webSocketDebuggerUrl"])
+        for domain in ("Page", "Runtime", "Log"):
+            p.call(f"{domain}.enable")
+        p.call("Emulation.setDeviceMetricsOverride", width=1280, height=800, deviceScaleFactor=1, mobile=False)
+        p.call("Page.navigate", url=f"http://127.0.0.1:{port}/index.html")
+        p.wait("document.body && document.body.dataset.ready === 'true'", "the playground to load")
+        status = p.js("document.getElementById('status').textContent")
+        n = p.js("document.querySelectorAll('#objects button').length")
+        check(status.startswith("Rendered") and n >= 16, f"local example renders {n} objects ({status!r})")
+        check(p.js("document.getElementById('yaml').textContent.includes('kind: DaemonSet')"), "the full YAML is shown")
+        p.js("document.querySelectorAll('#objects button')[0].click()")
+        check(p.js("document.getElementById('yaml').textContent.startsWith('apiVersion: v1\\nkind: Namespace')"),
+              "clicking an object shows that object")
+        check(not p.js("document.getElementById('download').disabled"), "download is enabled")
+
+        # An invalid retention: refused, the error names the field and marks its line.
+        set_text = ("(t => { const c = document.getElementById('config'); c.value = t;"
+                    " c.dispatchEvent(new Event('input')); })")
+        bad = p.js("document.getElementById('config').value").replace("period: 72h", "period: 12h")
+        check("period: 12h" in bad, "the example has a retention period to break")
+        p.js(f"{set_text}({json.dumps(bad)})")
+        p.wait("document.getElementById('status').textContent.startsWith('Refused')", "the refusal")
+        fields = p.js("[...document.querySelectorAll('#problems button')].map(b => b.dataset.field)")
+        check("spec.retention.period" in fields, f"the error names spec.retention.period ({fields})")
+        line = bad.split("\n").index(next(l for l in bad.split("\n") if "period: 12h" in l)) + 1
+        marked = p.js("[...document.querySelectorAll('#gutter .bad')].map(s => s.textContent)")
+        check(str(line) in marked, f"the gutter marks line {line}, the field's line ({marked})")
+        text = p.js("document.querySelector('#problems button').textContent")
+        check(f"line {line}" in text and "24h" in text, f"the error says where and why: {text!r}")
+        check(p.js("document.getElementById('download').disabled"), "download is disabled while refused")
+        p.shot("refused-1280x800.png")
+        p.js("document.querySelector('#problems button').click()")
+        sel = p.js("(c => c.value.slice(c.selectionStart, c.selectionEnd))(document.getElementById('config'))")
+        check("period: 12h" in sel, f"clicking the error selects its line ({sel!r})")
+
+        # Fixed again.
+        p.js(f"{set_text}({json.dumps(bad.replace('period: 12h', 'period: 72h'))})")
+        p.wait("document.getElementById('status').textContent.startsWith('Rendered')", "the fixed config to render")
+        n = p.js("document.querySelectorAll('#objects button').length")
+        check(n >= 16, f"fixed: {n} objects")
+        p.shot("rendered-1280x800.png")
+
+        # The profile switch.
+        p.js("(s => { s.value = 'cloud-aws'; s.dispatchEvent(new Event('change')); })(document.getElementById('profile'))")
+        p.wait("document.querySelectorAll('#objects button').length >= 40", "the cloud-aws example")
+        check(True, "cloud-aws example renders 40+ objects")
+
+        # Keyboard: Tab from the example switch reaches the editor; Escape, Tab leaves it.
+        p.js("document.getElementById('profile').focus()")
+        p.key("Tab", "Tab", 9)
+        check(p.js("document.activeElement.id") == "config", "Tab moves from the switch to the editor")
+        p.key("Escape", "Escape", 27)
+        p.key("Tab", "Tab", 9)
+        check(p.js("document.activeElement.id") != "config", "Escape then Tab leaves the editor")
+
+        # Readable on a phone: no horizontal scrolling at 390x844.
+        p.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+        time.sleep(0.3)
+        width = p.js("document.documentElement.scrollWidth")
+        check(width <= 390, f"390x844: page width {width}")
+        p.shot("cloud-aws-390x844.png")
+        errors = [m for m in p.console if m.get("method") == "Runtime.exceptionThrown"]
+        check(not errors, f"no exception in the page ({errors[:1]})")
+        print(f"screenshots in {SHOTS}")
+    finally:
+        browser.terminate()
+        browser.wait(timeout=10)
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
