@@ -52,7 +52,7 @@ test: tools lint build $(PLUGIN) image wasm
 	$(MAKE) --no-print-directory wasm-test
 
 ## wasm: the WebAssembly build (wasm-bindgen for Node and the web, wasm-opt) as an npm
-## package in wasm/pkg, and the playground site in target/playground
+## package in wasm/pkg, the WASI module in target/wasi, the playground site in target/playground
 wasm: wasm-target wasm-tools
 	@tools/build-wasm.sh
 
@@ -60,6 +60,7 @@ wasm: wasm-target wasm-tools
 ## playground in headless Chromium (screenshots in target/playground-test)
 wasm-test: build
 	node --test wasm/test/
+	$(VENV)/bin/python wasm/test/wasi_test.py target/wasi/loki-stack-fn.wasm $(BIN)
 	$(VENV)/bin/python wasm/test/playground_test.py target/playground
 
 lint:
@@ -85,6 +86,7 @@ wasm-tools:
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
 
 python-tools: $(VENV)/.installed
 $(VENV)/.installed: tools/requirements.txt
@@ -106,7 +108,7 @@ bench: build
 
 lock-python-tools:
 	rm -rf $(CACHE)/lock-venv && python3 -m venv $(CACHE)/lock-venv
-	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client
+	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime
 	{ head -2 tools/requirements.txt; $(CACHE)/lock-venv/bin/pip freeze; } > tools/requirements.txt.new
 	mv tools/requirements.txt.new tools/requirements.txt
 

@@ -68,4 +68,11 @@ hyperfine -N --warmup 20 --runs "$runs" --style basic --export-json "$work/true.
 python3 -c 'import json,sys; print("median %.2f ms" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/true.json"
 size=$(stat -c %s "$bin")
 printf '%-45s %d bytes (%.2f MiB)\n' "release binary size" "$size" "$(echo "$size / 1048576" | bc -l)"
+# The WebAssembly build, when `make wasm` has built it: size, instantiation and render
+# time in Node.
+wasm=wasm/pkg/node/loki_stack_fn_bg.wasm
+if [ -f "$wasm" ] && command -v node >/dev/null; then
+  printf '%-45s %d bytes, %d gzipped\n' "wasm module size" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+  node wasm/bench.js
+fi
 exit $status

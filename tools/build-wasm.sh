@@ -3,7 +3,10 @@
 # wasm-bindgen for Node (CommonJS) and for the web (ES module), then wasm-opt, into an
 # npm package layout at wasm/pkg/ (package.json, README, TypeScript types).
 #
-# Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli at exactly the version
+# Also the WASI module (target/wasi/loki-stack-fn.wasm) and the playground site
+# (target/playground).
+#
+# Needs: rustup targets wasm32-unknown-unknown and wasm32-wasip1, wasm-bindgen-cli at exactly the version
 # of the wasm-bindgen crate (installed under .cache/ by this script), wasm-opt (Debian
 # binaryen).
 set -euo pipefail
@@ -39,6 +42,16 @@ cp wasm/npm/README.md "$out/"
 wasm="$out/node/loki_stack_fn_bg.wasm"
 printf 'wasm: %s bytes raw, %s bytes gzipped (-9); package at %s\n' \
   "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" "$out"
+
+# WASI: the CLI itself for wasm32-wasip1, an exec KRM function for any WASI runtime
+# (`wasmtime run loki-stack-fn.wasm < resource-list.yaml`).
+cargo build --locked --quiet --profile wasm --target wasm32-wasip1 --bin loki-stack-fn -p loki-stack-fn
+mkdir -p target/wasi
+wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  --enable-nontrapping-float-to-int --strip-debug --strip-producers \
+  -o target/wasi/loki-stack-fn.wasm target/wasm32-wasip1/wasm/loki-stack-fn.wasm
+printf 'wasi: %s bytes raw, %s bytes gzipped (-9) at target/wasi/loki-stack-fn.wasm\n' \
+  "$(stat -c %s target/wasi/loki-stack-fn.wasm)" "$(gzip -9 -c target/wasi/loki-stack-fn.wasm | wc -c)"
 
 # The playground: a static site (no server logic), with the web build and the overlays'
 # configs (as kustomize resolves them) as examples.
