@@ -124,3 +124,35 @@ test("malformed input is an error result, never an exception", () => {
     assert.ok(r.errors.length > 0);
   }
 });
+
+test("the npm package resolves through its exports and packs what it needs", () => {
+  const pkgDir = path.join(root, "wasm/pkg");
+  const meta = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
+  assert.equal(`loki-stack-fn ${meta.version}\n`, runNative(["--version"]).stdout);
+  const app = fs.mkdtempSync(path.join(os.tmpdir(), "lsf-app-"));
+  fs.mkdirSync(path.join(app, "node_modules"));
+  fs.symlinkSync(pkgDir, path.join(app, "node_modules", meta.name));
+  const script = `
+    const m = require(${JSON.stringify(meta.name)});
+    const r = m.render("apiVersion: lokistack.krm.dev/v1alpha1\\nkind: LokiStack\\nmetadata: {name: loki}\\nspec: {profile: local, retention: {period: 72h}}\\n");
+    console.log(JSON.stringify({ ok: r.ok, n: r.objects.length,
+      web: require.resolve(${JSON.stringify(meta.name + "/web")}),
+      wasm: require.resolve(${JSON.stringify(meta.name + "/web/loki_stack_fn_bg.wasm")}) }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: app, encoding: "utf8" }));
+  assert.equal(out.ok, true);
+  assert.ok(out.n >= 16);
+  assert.ok(out.web.endsWith(path.join("web", "loki_stack_fn.js")));
+  assert.ok(out.wasm.endsWith(path.join("web", "loki_stack_fn_bg.wasm")));
+  for (const types of [meta.types, meta.exports["./web"].types]) {
+    const dts = fs.readFileSync(path.join(pkgDir, types), "utf8");
+    assert.match(dts, /export function render\(config_yaml: string, file\?: string \| null\): RenderResult;/);
+    assert.match(dts, /export interface Diagnostic/);
+  }
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"],
+    { cwd: pkgDir, encoding: "utf8" }))[0];
+  const files = packed.files.map((f) => f.path).sort();
+  for (const f of ["README.md", "package.json", "node/loki_stack_fn.js", "node/loki_stack_fn_bg.wasm",
+    "node/loki_stack_fn.d.ts", "web/loki_stack_fn.js", "web/loki_stack_fn_bg.wasm", "web/loki_stack_fn.d.ts"]) {
+    assert.ok(files.includes(f), `${f} not packed: ${files}`);
+  }
+});
