@@ -3,7 +3,9 @@
 //! entrypoint run from the unpacked root filesystem in a bubblewrap sandbox (no network,
 //! the image's numeric user; arm64 under qemu-aarch64-static), its output compared byte for
 //! byte with the native release binary's; the config, labels and sizes checked; two builds
-//! compared; and the printed push command run against a registry on 127.0.0.1.
+//! compared; the printed push command run against a registry on 127.0.0.1; and kpt (with
+//! base/Kptfile.image) and kustomize (with components/container-image) rendering through
+//! the image, with a `docker` stand-in (tests/docker-shim) that runs it from the layout.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,7 +20,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use e2e::http::free_port;
-use e2e::{bin, cmd, resolved_config, resource_list, root, run, run_fn, tool};
+use e2e::{
+    bin, cmd, copy_dir, path_env, read_tree, resolved_config, resource_list, root, run, run_fn,
+    stack_dir, tool,
+};
 use serde_json::Value;
 
 const ARCHES: [&str; 2] = ["amd64", "arm64"];
@@ -702,4 +707,121 @@ fn the_printed_push_command_pushes_both_architectures_with_the_same_digests() {
             "the registry serves the {arch} manifest under its digest"
         );
     }
+}
+
+/// `c` with tests/docker-shim first on PATH (the `docker` that kpt and kustomize call runs
+/// the image from the layout: see the script) and no `loki-stack-fn` binary on PATH, so
+/// only the image can render.
+fn with_docker_shim<'a>(c: &'a mut Command, log: &Path) -> &'a mut Command {
+    let mut dirs = vec![root().join("tests/docker-shim")];
+    dirs.extend(std::env::split_paths(&path_env()).filter(|d| !d.join("loki-stack-fn").exists()));
+    c.env("PATH", std::env::join_paths(dirs).unwrap())
+        .env("DOCKER_SHIM_LAYOUT", layout())
+        .env("DOCKER_SHIM_LOG", log)
+}
+
+/// The runner's `docker run` calls: with the image's name, no network, as nobody.
+#[track_caller]
+fn assert_ran_the_image_as_nobody(log: &Path) {
+    let calls = std::fs::read_to_string(log).unwrap_or_default();
+    let image = format!("registry.example.com/loki-stack-fn:{}", tag());
+    let runs: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.starts_with("docker run "))
+        .collect();
+    assert_eq!(runs.len(), 1, "one docker run:\n{calls}");
+    assert!(
+        runs[0].contains(" --network none ")
+            && runs[0].contains(" --user nobody ")
+            && runs[0].ends_with(&format!(" {image}")),
+        "{}",
+        runs[0]
+    );
+}
+
+#[test]
+fn kpt_renders_with_the_image_kptfile_what_it_renders_with_exec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (exec_pkg, image_pkg) = (tmp.path().join("exec"), tmp.path().join("image"));
+    copy_dir(&stack_dir().join("base"), &exec_pkg);
+    copy_dir(&stack_dir().join("base"), &image_pkg);
+    // As the README says: the image variant copied over the Kptfile.
+    std::fs::copy(image_pkg.join("Kptfile.image"), image_pkg.join("Kptfile")).unwrap();
+    let render = |c: &mut Command, flags: &[&str], pkg: &Path| {
+        let out = run(
+            c.args(["fn", "render", "--truncate-output=false"])
+                .args(flags)
+                .arg(pkg),
+            None,
+        )
+        .ok();
+        assert!(
+            out.stderr
+                .contains("rendered 16 objects for LokiStack/loki"),
+            "{}",
+            out.stderr
+        );
+    };
+    render(&mut cmd(tool("kpt")), &["--allow-exec"], &exec_pkg);
+    let log = tmp.path().join("docker.log");
+    render(
+        with_docker_shim(&mut cmd(tool("kpt")), &log),
+        &[],
+        &image_pkg,
+    );
+    assert_ran_the_image_as_nobody(&log);
+
+    let tree = |dir: &Path| -> Vec<(PathBuf, String)> {
+        read_tree(dir)
+            .into_iter()
+            .map(|(p, text)| (p.strip_prefix(dir).unwrap().to_path_buf(), text))
+            .filter(|(p, _)| p != Path::new("Kptfile"))
+            .collect()
+    };
+    let (with_exec, with_image) = (tree(&exec_pkg), tree(&image_pkg));
+    assert!(with_exec.len() > 16, "{} files", with_exec.len());
+    assert!(
+        with_exec == with_image,
+        "the package differs after rendering with the image"
+    );
+}
+
+#[test]
+fn kustomize_renders_with_the_container_component_what_it_renders_with_exec() {
+    // A kustomization beside the repo's (kustomize accepts only relative paths): the local
+    // overlay's LokiStack with components/container-image, as the README shows.
+    let tmp = tempfile::tempdir_in(root().join("target")).unwrap();
+    let up = "../../../kubernetes/observability/loki-stack";
+    std::fs::create_dir(tmp.path().join("config")).unwrap();
+    std::fs::write(
+        tmp.path().join("config/kustomization.yaml"),
+        format!("resources:\n- {up}/overlays/local/config\ncomponents:\n- {up}/components/container-image\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("kustomization.yaml"),
+        "generators:\n- config\ncomponents:\n- ../../kubernetes/observability/loki-stack/components/render-guard\n",
+    )
+    .unwrap();
+    let log = tmp.path().join("docker.log");
+    let with_image = run(
+        with_docker_shim(&mut cmd(tool("kustomize")), &log)
+            .args(["build", "--enable-alpha-plugins"])
+            .arg(tmp.path()),
+        None,
+    )
+    .ok();
+    assert_ran_the_image_as_nobody(&log);
+    let with_exec = run(
+        cmd(tool("kustomize"))
+            .args(["build", "--enable-alpha-plugins", "--enable-exec"])
+            .arg(stack_dir().join("overlays/local")),
+        None,
+    )
+    .ok();
+    assert!(with_exec.stdout.matches("\nkind: ").count() >= 15);
+    assert!(
+        with_image.stdout == with_exec.stdout,
+        "kustomize prints something else with the image"
+    );
 }
