@@ -70,7 +70,7 @@ size=$(stat -c %s "$bin")
 printf '%-45s %d bytes (%.2f MiB)\n' "release binary size" "$size" "$(echo "$size / 1048576" | bc -l)"
 # The WebAssembly build, when `make wasm` has built it: size, instantiation and render
 # time in Node.
-wasm=wasm/pkg/node/loki_stack_fn_bg.wasm
+wasm=wasm/pkg/web/loki_stack_fn_bg.wasm
 if [ -f "$wasm" ] && command -v node >/dev/null; then
   printf '%-45s %d bytes, %d gzipped\n' "wasm module size" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
   node wasm/bench.js

@@ -35,11 +35,16 @@ for target in nodejs web; do
     -o "$dir/loki_stack_fn_bg.wasm.opt" "$dir/loki_stack_fn_bg.wasm"
   mv "$dir/loki_stack_fn_bg.wasm.opt" "$dir/loki_stack_fn_bg.wasm"
 done
+# Both targets get the same module: ship it once, in web/, and point Node's glue at it.
+cmp -s "$out/node/loki_stack_fn_bg.wasm" "$out/web/loki_stack_fn_bg.wasm"
+rm "$out/node/loki_stack_fn_bg.wasm"
+sed -i 's|`${__dirname}/loki_stack_fn_bg.wasm`|`${__dirname}/../web/loki_stack_fn_bg.wasm`|' "$out/node/loki_stack_fn.js"
+grep -q '/../web/loki_stack_fn_bg.wasm' "$out/node/loki_stack_fn.js"
 pkg_version=$(cargo metadata --no-deps --format-version 1 --locked |
   python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "loki-stack-fn-wasm"))')
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$pkg_version\"/" wasm/npm/package.json >"$out/package.json"
 cp wasm/npm/README.md "$out/"
-wasm="$out/node/loki_stack_fn_bg.wasm"
+wasm="$out/web/loki_stack_fn_bg.wasm"
 printf 'wasm: %s bytes raw, %s bytes gzipped (-9); package at %s\n' \
   "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" "$out"
 
