@@ -3,6 +3,8 @@
 #
 #   tools/build-image.sh [LAYOUT_DIR]        (default target/image/oci; `make image` runs this)
 #
+# The tag is the crate version (IMAGE_TAG overrides it).
+#
 # - static release binaries for x86_64 and aarch64 (musl, linked by rust-lld: .cargo/config.toml);
 # - per architecture one layer holding only /loki-stack-fn and a three-line /etc/passwd and
 #   /etc/group (root, nobody, nonroot), because kpt and kustomize run container functions with
@@ -39,6 +41,9 @@ description=$(field description)
 license=$(field license)
 source_url=$(field repository)
 tag=${IMAGE_TAG:-$version}
+if [ -n "$(git status --porcelain -- fn Cargo.toml Cargo.lock .cargo rust-toolchain.toml)" ]; then
+  echo "build-image: warning: uncommitted changes to the function's sources; the image's revision label says ${revision:0:12}" >&2
+fi
 
 # arch (OCI name) -> Rust target
 declare -A triples=([amd64]=x86_64-unknown-linux-musl [arm64]=aarch64-unknown-linux-musl)
