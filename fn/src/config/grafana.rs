@@ -51,11 +51,27 @@ pub struct JsonData {
     /// `X-Scope-OrgID`: the tenant Grafana reads (tenancy on).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_header_name1: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub derived_fields: Vec<DerivedFieldEntry>,
 }
 
-/// The environment variable of Grafana's pod that holds the gateway password
-/// (kube-prometheus-stack: `grafana.envFromSecret`).
-pub const PASSWORD_ENV: &str = "LOKI_GATEWAY_PASSWORD";
+/// Grafana's Loki `derivedFields`. Provisioning expands `$VAR` in every value, so a
+/// literal `$` is written `$$`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DerivedFieldEntry {
+    pub name: String,
+    pub matcher_regex: String,
+    pub matcher_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datasource_uid: Option<String>,
+    pub url: String,
+}
+
+/// A literal for Grafana's provisioning, which expands `$VAR` and `${VAR}`.
+pub fn literal(text: &str) -> String {
+    text.replace('$', "$$")
+}
 
 pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
     let auth = r.gateway.as_ref().and_then(|g| g.auth.as_ref());
@@ -68,7 +84,7 @@ pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
             kind: "loki",
             access: "proxy",
             url: r.loki_url(),
-            is_default: false,
+            is_default: d.is_default,
             editable: false,
             basic_auth: auth.map(|_| true),
             basic_auth_user: auth.map(|a| a.username.clone()),
@@ -76,11 +92,77 @@ pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
                 max_lines: d.max_lines,
                 timeout: 60,
                 http_header_name1: tenant.as_ref().map(|_| "X-Scope-OrgID"),
+                derived_fields: d
+                    .derived_fields
+                    .iter()
+                    .map(|f| DerivedFieldEntry {
+                        name: literal(&f.name),
+                        matcher_regex: literal(&f.matcher_regex),
+                        matcher_type: f.matcher_type,
+                        datasource_uid: f.datasource_uid.as_deref().map(literal),
+                        url: literal(&f.url),
+                    })
+                    .collect(),
             },
             secure_json_data: (auth.is_some() || tenant.is_some()).then(|| SecureJsonData {
-                basic_auth_password: auth.map(|_| format!("${PASSWORD_ENV}")),
+                basic_auth_password: auth.map(|_| d.password_ref.clone()),
                 http_header_value1: tenant,
             }),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build;
+
+    fn provisioning(extra: &str) -> String {
+        let doc: serde_json::Value = crate::yaml::from_str(&format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: cloud\n  retention: {{period: 7d}}\n  storage: {{s3: {{bucket: b-b-b, region: eu-west-1}}, auth: {{secretRef: {{name: s3}}}}}}\n  gateway: {{auth: {{basic: {{secretRef: {{name: gw}}}}}}}}\n{extra}"
+        ))
+        .unwrap_or_default();
+        let r = crate::spec::parse(&doc).unwrap_or_else(|e| panic!("{e:?}"));
+        crate::yaml::to_string(&build(
+            &r,
+            r.datasource.as_ref().unwrap_or_else(|| panic!()),
+        ))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_gateway_password_comes_from_grafanas_environment_or_a_file_never_inline() {
+        let env = provisioning("");
+        assert!(
+            env.contains("basicAuthPassword: $LOKI_GATEWAY_PASSWORD"),
+            "{env}"
+        );
+        assert!(env.contains("httpHeaderName1: X-Scope-OrgID"), "{env}");
+        assert!(
+            env.contains("url: http://loki-gateway.logging.svc.cluster.local"),
+            "{env}"
+        );
+        let file = provisioning(
+            "  grafana: {datasource: {passwordFrom: {file: /etc/secrets/loki/password}}}\n",
+        );
+        assert!(
+            file.contains("basicAuthPassword: $__file{/etc/secrets/loki/password}"),
+            "{file}"
+        );
+    }
+
+    #[test]
+    fn derived_fields_link_to_tempo_with_dollars_escaped_for_provisioning() {
+        let text = provisioning(
+            "  grafana:\n    datasource:\n      isDefault: true\n      derivedFields:\n      - {name: TraceID, matcherRegex: 'traceID=(\\w+)$', datasourceUid: tempo}\n      - {name: trace, matcherType: label, matcherRegex: trace_id, url: 'https://tempo.example/trace/${__value.raw}'}\n",
+        );
+        assert!(text.contains("isDefault: true"), "{text}");
+        assert!(text.contains("matcherRegex: traceID=(\\w+)$$"), "{text}");
+        assert!(text.contains("url: $${__value.raw}"), "{text}");
+        assert!(text.contains("datasourceUid: tempo"), "{text}");
+        assert!(text.contains("matcherType: label"), "{text}");
+        assert!(
+            text.contains("url: https://tempo.example/trace/$${__value.raw}"),
+            "{text}"
+        );
     }
 }

@@ -393,12 +393,33 @@ pub struct Datasource {
     pub uid: String,
     pub max_lines: u32,
     pub labels: BTreeMap<String, String>,
+    pub is_default: bool,
+    pub derived_fields: Vec<DerivedField>,
+    /// What Grafana's provisioning expands into the gateway password:
+    /// `$VAR` (its environment) or `$__file{/path}`.
+    pub password_ref: String,
+}
+
+/// The environment variable of Grafana's pod that holds the gateway password by
+/// default (kube-prometheus-stack: `grafana.envFromSecret`).
+pub const PASSWORD_ENV: &str = "LOKI_GATEWAY_PASSWORD";
+
+#[derive(Debug, Clone)]
+pub struct DerivedField {
+    pub name: String,
+    pub matcher_regex: String,
+    /// `regex` or `label`.
+    pub matcher_type: &'static str,
+    pub datasource_uid: Option<String>,
+    pub url: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct ServiceMonitor {
     pub labels: BTreeMap<String, String>,
     pub interval: Duration,
+    /// Value of the `cluster` label added to every scraped series.
+    pub cluster: String,
 }
 
 impl Resolved {

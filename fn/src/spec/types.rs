@@ -501,12 +501,51 @@ pub struct DatasourceSpec {
     pub uid: Option<String>,
     pub max_lines: Option<u32>,
     pub labels: Option<BTreeMap<String, String>>,
+    /// Make Loki Grafana's default datasource.
+    pub is_default: Option<bool>,
+    /// Links from log lines to other datasources (e.g. a trace id to Tempo).
+    pub derived_fields: Option<Vec<DerivedFieldSpec>>,
+    /// Where Grafana finds the gateway password (gateway basic auth on).
+    pub password_from: Option<PasswordFromSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DerivedFieldSpec {
+    pub name: Option<String>,
+    /// A regex with one capture group (the value), or a label name with
+    /// `matcherType: label` (structured metadata such as `trace_id`).
+    pub matcher_regex: Option<String>,
+    pub matcher_type: Option<DerivedFieldMatcher>,
+    /// The uid of the datasource the value is queried in (e.g. Tempo).
+    pub datasource_uid: Option<String>,
+    /// An external link instead; `${__value.raw}` is the value.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DerivedFieldMatcher {
+    Regex,
+    Label,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PasswordFromSpec {
+    /// An environment variable of Grafana's pod.
+    pub env: Option<String>,
+    /// A file mounted into Grafana's pod.
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MonitoringSpec {
     pub service_monitor: Option<ServiceMonitorSpec>,
+    /// The `cluster` label on every scraped series (the Loki mixin's dashboards and
+    /// alerts select by it).
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

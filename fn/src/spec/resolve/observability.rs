@@ -3,7 +3,8 @@
 use super::super::duration::Duration;
 use super::super::names;
 use super::super::profile::Defaults;
-use super::super::resolved::{Datasource, ServiceMonitor};
+use super::super::resolved::{Datasource, DerivedField, PASSWORD_ENV, ServiceMonitor};
+use super::super::types::{DerivedFieldMatcher, DerivedFieldSpec, PasswordFromSpec};
 use super::{Checker, labels};
 
 pub(super) fn datasource(
@@ -52,14 +53,114 @@ pub(super) fn datasource(
         given.labels.as_ref(),
         d.datasource_labels,
     );
+    let derived_fields = derived_fields(c, given.derived_fields.as_deref().unwrap_or_default());
+    let password_ref = password_ref(c, given.password_from.as_ref());
     Some(Datasource {
         namespace,
         name,
         uid,
         max_lines,
         labels,
+        is_default: given.is_default.unwrap_or(false),
+        derived_fields,
+        password_ref,
     })
 }
+
+fn password_ref(c: &mut Checker, given: Option<&PasswordFromSpec>) -> String {
+    let field = "spec.grafana.datasource.passwordFrom";
+    match given.map(|p| (p.env.as_deref(), p.file.as_deref())) {
+        None | Some((None, None)) => format!("${PASSWORD_ENV}"),
+        Some((Some(env), None)) => {
+            let ok = env
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+                && env
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+            if !ok {
+                c.error(
+                    &format!("{field}.env"),
+                    format!("{env:?} is not an environment variable name"),
+                );
+            }
+            format!("${env}")
+        }
+        Some((None, Some(file))) => {
+            if !file.starts_with('/')
+                || file.contains(['{', '}', '$'])
+                || file.contains(char::is_whitespace)
+            {
+                c.error(
+                    &format!("{field}.file"),
+                    format!("{file:?}: an absolute path in Grafana's pod, without '{{', '}}', '$' or spaces"),
+                );
+            }
+            format!("$__file{{{file}}}")
+        }
+        Some((Some(_), Some(_))) => {
+            c.error(field, "set either env or file, not both");
+            String::new()
+        }
+    }
+}
+
+fn derived_fields(c: &mut Checker, given: &[DerivedFieldSpec]) -> Vec<DerivedField> {
+    let mut out = Vec::new();
+    for (i, d) in given.iter().enumerate() {
+        let field = format!("spec.grafana.datasource.derivedFields[{i}]");
+        let name = d.name.clone().unwrap_or_default();
+        if name.trim().is_empty() {
+            c.error(
+                &format!("{field}.name"),
+                "required: the field's name, e.g. \"TraceID\"",
+            );
+        }
+        let matcher_type = match d.matcher_type.unwrap_or(DerivedFieldMatcher::Regex) {
+            DerivedFieldMatcher::Regex => "regex",
+            DerivedFieldMatcher::Label => "label",
+        };
+        let matcher = d.matcher_regex.clone().unwrap_or_default();
+        if matcher.is_empty() {
+            c.error(
+                &format!("{field}.matcherRegex"),
+                "required: a regex with one capture group (e.g. \"traceID=(\\w+)\"), or a label \
+                 name with matcherType: label",
+            );
+        } else if matcher_type == "regex" && !matcher.contains('(') {
+            c.error(
+                &format!("{field}.matcherRegex"),
+                format!(
+                    "{matcher:?} has no capture group: Grafana links what the first group matches"
+                ),
+            );
+        }
+        let (uid, url) = match (d.datasource_uid.clone(), d.url.clone()) {
+            (Some(uid), None) => (Some(uid), "${__value.raw}".to_owned()),
+            (Some(uid), Some(url)) => (Some(uid), url),
+            (None, Some(url)) => (None, url),
+            (None, None) => {
+                c.error(
+                    &field,
+                    "set datasourceUid (a query in another datasource, e.g. Tempo) or url (a link)",
+                );
+                (None, String::new())
+            }
+        };
+        out.push(DerivedField {
+            name,
+            matcher_regex: matcher,
+            matcher_type,
+            datasource_uid: uid,
+            url,
+        });
+    }
+    out
+}
+
+/// The `cluster` label's value when `spec.monitoring.cluster` is not set.
+pub const DEFAULT_CLUSTER: &str = "kubernetes";
 
 pub(super) fn service_monitor(
     c: &mut Checker,
@@ -93,5 +194,22 @@ pub(super) fn service_monitor(
             "must be longer than 0s",
         );
     }
-    Some(ServiceMonitor { labels, interval })
+    let cluster = spec
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.cluster.clone())
+        .unwrap_or_else(|| DEFAULT_CLUSTER.to_owned());
+    if cluster.is_empty() {
+        c.error("spec.monitoring.cluster", "must not be empty");
+    } else {
+        c.check(
+            "spec.monitoring.cluster",
+            names::check_label_value(&cluster),
+        );
+    }
+    Some(ServiceMonitor {
+        labels,
+        interval,
+        cluster,
+    })
 }

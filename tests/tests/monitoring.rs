@@ -1,0 +1,137 @@
+//! Prometheus sees every Loki component once: each non-headless Loki Service (and
+//! Promtail's) is selected by exactly one ServiceMonitor, no headless Service by any,
+//! and every monitor labels its series `job="<namespace>/<component>"` plus `cluster`,
+//! `namespace`, `pod` and `container` (what the Loki mixin selects by).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use e2e::{docs, fixture_stacks, overlays, resolved_config, run_fn};
+use serde_json::Value;
+
+fn render(config: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lokistack.yaml");
+    std::fs::write(&file, config).unwrap();
+    let out = run_fn(&["render", "-f", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    docs(&out.stdout)
+}
+
+fn selects(monitor: &Value, service: &Value) -> bool {
+    if monitor["metadata"]["namespace"] != service["metadata"]["namespace"] {
+        return false;
+    }
+    let labels = &service["metadata"]["labels"];
+    let sel = &monitor["spec"]["selector"];
+    let labels_match = sel["matchLabels"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .all(|(k, v)| &labels[k] == v);
+    let expressions_match = sel["matchExpressions"]
+        .as_array()
+        .map(|es| {
+            es.iter().all(|e| {
+                let have = labels[e["key"].as_str().unwrap()].as_str();
+                let values: Vec<&str> = e["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
+                match e["operator"].as_str().unwrap() {
+                    "NotIn" => have.is_none_or(|h| !values.contains(&h)),
+                    "In" => have.is_some_and(|h| values.contains(&h)),
+                    other => panic!("operator {other}"),
+                }
+            })
+        })
+        .unwrap_or(true);
+    labels_match && expressions_match
+}
+
+#[test]
+fn every_component_is_scraped_once_with_the_mixin_labels() {
+    let mut configs = vec![("base".to_owned(), resolved_config("base"))];
+    configs.extend(
+        overlays()
+            .into_iter()
+            .map(|o| (o.clone(), resolved_config(&format!("overlays/{o}")))),
+    );
+    configs.extend(fixture_stacks());
+    for (name, config) in configs {
+        let objects = render(&config);
+        let monitors: Vec<&Value> = objects
+            .iter()
+            .filter(|o| o["kind"] == "ServiceMonitor")
+            .collect();
+        let services: Vec<&Value> = objects.iter().filter(|o| o["kind"] == "Service").collect();
+        let namespace = services[0]["metadata"]["namespace"].as_str().unwrap();
+        let mut jobs = Vec::new();
+        for s in &services {
+            let sname = s["metadata"]["name"].as_str().unwrap();
+            let app = s["metadata"]["labels"]["app.kubernetes.io/name"].as_str();
+            let headless = s["spec"]["clusterIP"] == "None";
+            let metrics = s["spec"]["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "http-metrics");
+            let scrapers: Vec<&&Value> = monitors.iter().filter(|m| selects(m, s)).collect();
+            let want = usize::from(
+                !headless
+                    && metrics
+                    && matches!(app, Some("loki" | "promtail"))
+                    && sname != "loki-memberlist",
+            );
+            assert_eq!(
+                scrapers.len(),
+                want,
+                "{name}: {sname} scraped by {}",
+                scrapers.len()
+            );
+            if let Some(m) = scrapers.first() {
+                let relabel = &m["spec"]["endpoints"][0]["relabelings"];
+                let value = |target: &str| {
+                    relabel
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|r| r["targetLabel"] == target)
+                        .unwrap_or_else(|| panic!("{name}: {sname}: no {target} relabeling"))
+                        .clone()
+                };
+                let job = value("job")["replacement"].as_str().unwrap().to_owned();
+                let component = s["metadata"]["labels"]["app.kubernetes.io/component"]
+                    .as_str()
+                    .unwrap();
+                let expected = match (app, component) {
+                    (Some("promtail"), _) => "promtail",
+                    (_, "single-binary") => "loki",
+                    (_, c) => c,
+                };
+                assert_eq!(job, format!("{namespace}/{expected}"), "{name}: {sname}");
+                assert_eq!(value("cluster")["replacement"], "kubernetes");
+                for (target, source) in [
+                    ("namespace", "__meta_kubernetes_namespace"),
+                    ("pod", "__meta_kubernetes_pod_name"),
+                    ("container", "__meta_kubernetes_pod_container_name"),
+                ] {
+                    assert_eq!(value(target)["sourceLabels"][0], source, "{name}: {target}");
+                }
+                jobs.push(job);
+            }
+        }
+        let unique: std::collections::BTreeSet<&String> = jobs.iter().collect();
+        assert_eq!(unique.len(), jobs.len(), "{name}: a job twice: {jobs:?}");
+        assert_eq!(
+            jobs.len(),
+            monitors.len(),
+            "{name}: a monitor selects nothing"
+        );
+    }
+}
