@@ -107,8 +107,11 @@ check_env() {
 # one file per object, indexed in $WORK/index (n, apiVersion, kind, namespace, name).
 render() {
   local env=$1
-  say "rendering overlay $env: make -C $ROOT render ENV=$env"
-  if ! make -s --no-print-directory -C "$ROOT" render ENV="$env" >"$WORK/stack.yaml"; then
+  # A private plugin home: make links this checkout's own binary there, so a stale or
+  # foreign link in .cache/kustomize-plugins cannot change what is deployed.
+  say "rendering overlay $env: make -C $ROOT render ENV=$env PLUGIN_HOME=$WORK/kustomize-plugins"
+  if ! make -s --no-print-directory -C "$ROOT" render ENV="$env" PLUGIN_HOME="$WORK/kustomize-plugins" \
+    >"$WORK/stack.yaml"; then
     die "rendering overlay $env failed (see above)"
   fi
   mkdir -p "$WORK/docs"
