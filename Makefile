@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build install test lint tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -72,8 +72,12 @@ lint:
 ## tools: the test suite's own tools, pinned: Python validators in .venv, kustomize in .cache,
 ## the wasm32 standard library (the core must build for WebAssembly), Debian's nginx (gateway tests)
 ## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests),
-## Debian's binaryen and chromium (the wasm build and the playground test)
-tools: python-tools kustomize wasm-target wasm-tools nginx image-tools
+## Debian's binaryen and chromium (the wasm build and the playground test),
+## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests)
+tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools
+
+deploy-tools:
+	@tools/install-deploy-tools.sh
 
 nginx:
 	@tools/install-nginx.sh
