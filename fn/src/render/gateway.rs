@@ -443,7 +443,7 @@ mod tests {
             .filter(|(k, _)| k.starts_with("checkov.io/skip"))
             .map(|(_, v)| v.as_str().unwrap())
             .collect();
-        assert_eq!(skips.len(), 5);
+        assert_eq!(skips.len(), 4);
         for s in skips {
             assert_eq!(s.matches('=').count(), 1, "{s}");
         }
