@@ -17,7 +17,9 @@ use e2e::{
 /// Custom resources (validated against their CRDs, not by kubernetes-validate).
 fn is_custom(o: &serde_json::Value) -> bool {
     let api = o["apiVersion"].as_str().unwrap_or_default();
-    api.starts_with("monitoring.coreos.com/") || api.starts_with("gateway.networking.k8s.io/")
+    api.starts_with("monitoring.coreos.com/")
+        || api.starts_with("gateway.networking.k8s.io/")
+        || api.starts_with("cilium.io/")
 }
 
 /// (core objects, custom resources) in the rendered files.

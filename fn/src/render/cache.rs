@@ -112,27 +112,22 @@ fn stateful_set(r: &Resolved, part: Part, cache: &Cache) -> StatefulSet {
         Some(&r.namespace),
         labels::common(r, c),
     );
-    checkov_skips(
-        &mut meta,
-        &[
-            (
-                "CKV_K8S_11",
-                "no CPU limit on purpose: throttling a cache adds query latency; the CPU request reserves capacity",
-            ),
-            (
-                "CKV_K8S_43",
-                "images are pinned by version tag in the LokiStack config; set spec.caches.*.image to an @sha256 digest to pin by digest",
-            ),
-            (
-                "CKV_K8S_15",
-                "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
-            ),
-            (
-                "CKV2_K8S_6",
-                "no NetworkPolicy yet: only Loki connects, from the same namespace; see README, Security",
-            ),
-        ],
-    );
+    let mut skips = vec![
+        (
+            "CKV_K8S_11",
+            "no CPU limit on purpose: throttling a cache adds query latency; the CPU request reserves capacity",
+        ),
+        (
+            "CKV_K8S_43",
+            "images are pinned by version tag in the LokiStack config; set spec.caches.*.image to an @sha256 digest to pin by digest",
+        ),
+        (
+            "CKV_K8S_15",
+            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+        ),
+    ];
+    skips.extend(super::network::checkov_skip(r));
+    checkov_skips(&mut meta, &skips);
     StatefulSet {
         metadata: meta,
         spec: Some(StatefulSetSpec {

@@ -208,31 +208,26 @@ pub fn deployment(r: &Resolved, gw: &Gateway, conf: &str) -> Result<Deployment, 
     }
 
     let mut meta = object_meta(GATEWAY, Some(&r.namespace), labels::common(r, c));
-    checkov_skips(
-        &mut meta,
-        &[
-            (
-                "CKV_K8S_11",
-                "no CPU limit on purpose: CFS throttling a proxy adds latency to every push and query; the CPU request reserves capacity",
-            ),
-            (
-                "CKV_K8S_40",
-                "UID 101 is the nginx-unprivileged image's own user, which owns its files; non-root, no capabilities, read-only root filesystem",
-            ),
-            (
-                "CKV_K8S_43",
-                "images are pinned by version tag in the LokiStack config; set spec.gateway.image to an @sha256 digest to pin by digest",
-            ),
-            (
-                "CKV_K8S_15",
-                "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
-            ),
-            (
-                "CKV2_K8S_6",
-                "no NetworkPolicy yet: Grafana, Promtail and the ingress controller reach the gateway from namespaces this config does not know; see README, Security",
-            ),
-        ],
-    );
+    let mut skips = vec![
+        (
+            "CKV_K8S_11",
+            "no CPU limit on purpose: CFS throttling a proxy adds latency to every push and query; the CPU request reserves capacity",
+        ),
+        (
+            "CKV_K8S_40",
+            "UID 101 is the nginx-unprivileged image's own user, which owns its files; non-root, no capabilities, read-only root filesystem",
+        ),
+        (
+            "CKV_K8S_43",
+            "images are pinned by version tag in the LokiStack config; set spec.gateway.image to an @sha256 digest to pin by digest",
+        ),
+        (
+            "CKV_K8S_15",
+            "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
+        ),
+    ];
+    skips.extend(super::network::checkov_skip(r));
+    checkov_skips(&mut meta, &skips);
 
     Ok(Deployment {
         metadata: meta,
@@ -448,7 +443,7 @@ mod tests {
             .filter(|(k, _)| k.starts_with("checkov.io/skip"))
             .map(|(_, v)| v.as_str().unwrap())
             .collect();
-        assert_eq!(skips.len(), 5);
+        assert_eq!(skips.len(), 4);
         for s in skips {
             assert_eq!(s.matches('=').count(), 1, "{s}");
         }

@@ -14,6 +14,7 @@ pub mod meta;
 pub mod monitoring;
 pub mod names;
 pub mod namespace;
+pub mod network;
 pub mod pod;
 pub mod promtail;
 
@@ -48,6 +49,7 @@ pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
     out.extend(gateway::objects(r)?);
     out.extend(exposure::objects(r)?);
     out.extend(cache::objects(r)?);
+    out.extend(network::objects(r)?);
     for pdb in disruption::budgets(r) {
         out.push(to_value(&pdb)?);
     }
@@ -129,7 +131,7 @@ pub fn set_annotations(object: &mut Value, pairs: &[(&str, &str)]) {
 }
 
 /// Apply order: what others depend on first (kubectl apply -f reads top to bottom).
-const KIND_ORDER: [&str; 17] = [
+const KIND_ORDER: [&str; 19] = [
     "Namespace",
     "ServiceAccount",
     "ClusterRole",
@@ -138,6 +140,9 @@ const KIND_ORDER: [&str; 17] = [
     "RoleBinding",
     "Secret",
     "ConfigMap",
+    // Before the workloads: their pods start guarded.
+    "NetworkPolicy",
+    "CiliumNetworkPolicy",
     "Service",
     "StatefulSet",
     "DaemonSet",

@@ -266,10 +266,6 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
             "CKV_K8S_38",
             "Promtail discovers the pods of its node through the Kubernetes API, which needs the service account token",
         ),
-        (
-            "CKV2_K8S_6",
-            "no NetworkPolicy yet: Prometheus scrapes Promtail from a namespace this config does not know; see README, Security",
-        ),
     ];
     if r.collector.audit_logs {
         skips.push((
@@ -277,6 +273,7 @@ pub fn daemon_set(r: &Resolved, config: &str) -> DaemonSet {
             "adds only CAP_DAC_READ_SEARCH, to read the kube-apiserver audit log (directory 0700, owned by 65534) on control planes; off with spec.collector.talos.auditLogs: false",
         ));
     }
+    skips.extend(super::network::checkov_skip(r));
     checkov_skips(&mut meta, &skips);
 
     DaemonSet {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
-use super::types::{LogLevel, Mode, Profile, Size, SseType, TolerationSpec};
+use super::types::{LogLevel, Mode, PolicyKind, Profile, Size, SseType, TolerationSpec};
 use crate::diagnostic::Diagnostic;
 
 #[derive(Debug, Clone)]
@@ -37,6 +37,7 @@ pub struct Resolved {
     pub caches: Caches,
     pub ruler: Option<Ruler>,
     pub cluster_domain: String,
+    pub network: Network,
     /// Problems that do not stop the render (kpt shows them as warning results).
     pub warnings: Vec<Diagnostic>,
 }
@@ -412,6 +413,16 @@ pub struct DerivedField {
     pub matcher_type: &'static str,
     pub datasource_uid: Option<String>,
     pub url: String,
+}
+
+/// `spec.network`: the policies and the namespaces of the stack's clients.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub policies: PolicyKind,
+    pub grafana_namespace: String,
+    pub prometheus_namespace: String,
+    /// Empty without `spec.exposure`.
+    pub exposure_namespaces: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -77,6 +77,34 @@ pub struct Spec {
     pub ruler: Option<RulerSpec>,
     /// The cluster's DNS domain, for the addresses components use (`cluster.local`).
     pub cluster_domain: Option<String>,
+    /// Who may connect to the stack's pods: NetworkPolicies or CiliumNetworkPolicies.
+    pub network: Option<NetworkSpec>,
+}
+
+/// `spec.network.policies`: which policy API restricts ingress to the stack's pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyKind {
+    /// `networking.k8s.io/v1` NetworkPolicies (any CNI that enforces them).
+    Kubernetes,
+    /// `cilium.io/v2` CiliumNetworkPolicies.
+    Cilium,
+    /// No policies: every pod may connect to every port of the stack.
+    None,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkSpec {
+    /// Default `kubernetes`.
+    pub policies: Option<PolicyKind>,
+    /// Namespace of Grafana's pods (default: the datasource's namespace).
+    pub grafana_namespace: Option<String>,
+    /// Namespace of Prometheus' pods (default `monitoring`).
+    pub prometheus_namespace: Option<String>,
+    /// Namespaces of the ingress controller / Gateway API proxies that forward
+    /// `spec.exposure` traffic to the gateway.
+    pub exposure_namespaces: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]

@@ -27,7 +27,7 @@ use crate::config::loki as cfg;
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
 
-pub use services::services;
+pub use services::{MEMBERLIST_LABEL, services};
 pub use workload::UID;
 
 /// A Loki component: `app.kubernetes.io/name: loki`, its role as the component.

@@ -297,10 +297,6 @@ fn skips(r: &Resolved, meta: &mut ObjectMeta) {
             "CKV_K8S_15",
             "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
         ),
-        (
-            "CKV2_K8S_6",
-            "no NetworkPolicy yet: Grafana and Prometheus reach Loki from namespaces this config does not know; see README, Security",
-        ),
     ];
     if cfg::needs_expand_env(r) {
         list.push((
@@ -308,6 +304,7 @@ fn skips(r: &Resolved, meta: &mut ObjectMeta) {
             "S3 keys reach Loki as environment variables from the referenced Secret, the way its S3 client reads them; prefer workload identity",
         ));
     }
+    list.extend(super::super::network::checkov_skip(r));
     checkov_skips(meta, &list);
 }
 

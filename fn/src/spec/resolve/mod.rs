@@ -4,6 +4,7 @@
 mod access;
 mod cardinality;
 mod collector;
+mod network;
 mod observability;
 mod retention;
 mod storage;
@@ -121,6 +122,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let exposure = access::exposure(&mut c, spec, gateway.as_ref());
     let caches = access::caches(&mut c, spec, d, mode, size);
     let ruler = access::ruler(&mut c, spec);
+    let network = network::network(&mut c, spec, d, &namespace, datasource.as_ref(), &exposure);
     let components = topology::components(
         &mut c,
         spec,
@@ -177,6 +179,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
                 caches,
                 ruler,
                 cluster_domain,
+                network,
                 warnings: c.warnings,
             })
         }
