@@ -2,12 +2,15 @@
 //! pure function of `Resolved`. The result is sorted so output is byte-identical for
 //! the same input.
 
+pub mod alerts;
 pub mod cache;
+pub mod dashboards;
 pub mod disruption;
 pub mod exposure;
 pub mod gateway;
 pub mod grafana;
 pub mod guard;
+pub mod jobs;
 pub mod labels;
 pub mod loki;
 pub mod meta;
@@ -65,6 +68,14 @@ pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
     if let Some(s) = &r.service_monitor {
         for sm in monitoring::service_monitors(r, s) {
             out.push(to_value(&sm)?);
+        }
+    }
+    if let Some(p) = &r.prometheus_rule {
+        out.push(to_value(&alerts::prometheus_rule(r, p))?);
+    }
+    if let Some(d) = &r.dashboards {
+        for cm in dashboards::config_maps(r, d)? {
+            out.push(to_value(&cm)?);
         }
     }
     sort(&mut out);
@@ -129,7 +140,7 @@ pub fn set_annotations(object: &mut Value, pairs: &[(&str, &str)]) {
 }
 
 /// Apply order: what others depend on first (kubectl apply -f reads top to bottom).
-const KIND_ORDER: [&str; 17] = [
+const KIND_ORDER: [&str; 18] = [
     "Namespace",
     "ServiceAccount",
     "ClusterRole",
@@ -146,6 +157,7 @@ const KIND_ORDER: [&str; 17] = [
     "Ingress",
     "HTTPRoute",
     "ServiceMonitor",
+    "PrometheusRule",
     guard::KIND,
 ];
 

@@ -24,6 +24,8 @@ pub struct Resolved {
     pub collector: Collector,
     pub datasource: Option<Datasource>,
     pub service_monitor: Option<ServiceMonitor>,
+    pub prometheus_rule: Option<PrometheusRule>,
+    pub dashboards: Option<Dashboards>,
     pub size: Size,
     /// Every workload of the mode (and the gateway and caches when on), with its
     /// replicas, resources, PVC and placement.
@@ -399,6 +401,20 @@ pub struct Datasource {
 pub struct ServiceMonitor {
     pub labels: BTreeMap<String, String>,
     pub interval: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrometheusRule {
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dashboards {
+    /// Grafana's namespace (where its sidecar looks).
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    /// The Loki datasource the Logs dashboard queries (the configured uid).
+    pub loki_uid: String,
 }
 
 impl Resolved {
