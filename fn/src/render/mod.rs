@@ -17,6 +17,8 @@ pub mod meta;
 pub mod monitoring;
 pub mod names;
 pub mod namespace;
+#[cfg(test)]
+mod observability_tests;
 pub mod pod;
 pub mod promtail;
 

@@ -264,6 +264,3 @@ pub fn config_maps(r: &Resolved, d: &Dashboards) -> Result<Vec<ConfigMap>, Strin
         })
         .collect()
 }
-
-#[cfg(test)]
-mod tests;
