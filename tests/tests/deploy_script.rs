@@ -275,12 +275,15 @@ fn dry_run_deploy_prints_the_applies_namespace_first_and_changes_nothing() {
     // The rendering ran (kubectl kustomize, handed to the real kubectl).
     assert!(r.calls.iter().any(|c| c["argv"][0] == "kustomize"));
     let steps = apply_steps(&r.out.stdout);
-    assert_eq!(steps.len(), 3, "{}", r.out.stdout);
+    // Namespace, built-in kinds, then each CRD group: PrometheusRules, ServiceMonitors.
+    assert_eq!(steps.len(), 4, "{}", r.out.stdout);
     assert!(steps[0].0.contains("--server-side") && steps[0].0.contains("01-namespace.yaml"));
     assert_eq!(steps[0].1, ["Namespace logging"]);
-    assert!(steps[2].0.contains("servicemonitors.monitoring.coreos.com"));
+    assert!(steps[2].0.contains("prometheusrules.monitoring.coreos.com"));
+    assert_eq!(steps[2].1, ["PrometheusRule logging/loki"]);
+    assert!(steps[3].0.contains("servicemonitors.monitoring.coreos.com"));
     assert_eq!(
-        steps[2].1,
+        steps[3].1,
         [
             "ServiceMonitor logging/loki",
             "ServiceMonitor logging/promtail"
@@ -313,7 +316,13 @@ fn deploy_applies_the_real_rendering_in_order_waits_and_verifies() {
     // The cloud fixtures' pods are not the healthy (local) ones, but the applies come first.
     let calls = r.cluster_calls();
     let applies: Vec<&Vec<String>> = calls.iter().filter(|c| c[0] == "apply").collect();
-    assert_eq!(applies.len(), 3, "{calls:?}");
+    // The Namespace, the built-in kinds, then one apply per CRD group the stack uses.
+    let crd_groups: std::collections::BTreeSet<String> = rendered("cloud-aws")
+        .iter()
+        .filter(|o| o["apiVersion"].as_str().unwrap().contains(".coreos.com/"))
+        .map(|o| o["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(applies.len(), 2 + crd_groups.len(), "{calls:?}");
     for a in &applies {
         assert!(a.contains(&"--server-side".to_owned()), "{a:?}");
     }
@@ -330,11 +339,12 @@ fn deploy_applies_the_real_rendering_in_order_waits_and_verifies() {
         .collect();
     assert_eq!(files[0].len(), 1);
     assert_eq!(files[0][0]["kind"], "Namespace");
-    assert!(
-        files[2]
-            .iter()
-            .all(|o| o["apiVersion"] == "monitoring.coreos.com/v1")
-    );
+    for f in &files[2..] {
+        assert!(
+            f.iter()
+                .all(|o| o["apiVersion"] == "monitoring.coreos.com/v1")
+        );
+    }
     let got = applied_objects(files.into_iter().flatten().collect());
     let want = rendered("cloud-aws");
     assert_eq!(
@@ -413,8 +423,8 @@ fn uninstall_keeps_the_pvcs_unless_delete_data() {
     let deletes: Vec<&Vec<String>> = calls.iter().filter(|c| c[0] == "delete").collect();
     assert_eq!(
         deletes.len(),
-        2,
-        "ServiceMonitors, then the stack: {deletes:?}"
+        3,
+        "ServiceMonitors, PrometheusRules, then the stack: {deletes:?}"
     );
     assert!(deletes.iter().all(|c| !c.contains(&"pvc".to_owned())));
     let deleted: Vec<&str> = r

@@ -757,7 +757,7 @@ fn kpt_renders_with_the_image_kptfile_what_it_renders_with_exec() {
         .ok();
         assert!(
             out.stderr
-                .contains("rendered 22 objects for LokiStack/loki"),
+                .contains("rendered 25 objects for LokiStack/loki"),
             "{}",
             out.stderr
         );

@@ -144,7 +144,7 @@ fn kpt_renders_the_base_package_and_a_second_render_changes_nothing() {
 
     let log = kpt_render(&pkg);
     assert!(
-        log.contains("rendered 22 objects for LokiStack/loki"),
+        log.contains("rendered 25 objects for LokiStack/loki"),
         "kpt shows our info result:\n{log}"
     );
     let first = read_tree(&pkg);

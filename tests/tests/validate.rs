@@ -132,6 +132,24 @@ fn custom_resources_match_the_shared_crd_schemas() {
         custom >= 2 * files.len(),
         "too few custom resources: {custom}"
     );
+    // Every kind the stack renders has its CRD's schema (and was checked against it).
+    for kind in ["ServiceMonitor", "PrometheusRule"] {
+        let schema = format!("{}_v1.json", kind.to_lowercase());
+        assert!(
+            schemas
+                .join("monitoring.coreos.com")
+                .join(&schema)
+                .is_file(),
+            "missing schema {schema}"
+        );
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("OK ") && l.contains(&format!(": {kind}/"))),
+            "no {kind} was validated:\n{}",
+            out.stdout
+        );
+    }
     assert!(
         out.stdout
             .contains(&format!("{custom} custom resources checked, 0 errors")),

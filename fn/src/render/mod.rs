@@ -2,12 +2,15 @@
 //! pure function of `Resolved`. The result is sorted so output is byte-identical for
 //! the same input.
 
+pub mod alerts;
 pub mod cache;
+pub mod dashboards;
 pub mod disruption;
 pub mod exposure;
 pub mod gateway;
 pub mod grafana;
 pub mod guard;
+pub mod jobs;
 pub mod labels;
 pub mod loki;
 pub mod meta;
@@ -15,6 +18,8 @@ pub mod monitoring;
 pub mod names;
 pub mod namespace;
 pub mod network;
+#[cfg(test)]
+mod observability_tests;
 pub mod pod;
 pub mod promtail;
 
@@ -67,6 +72,14 @@ pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
     if let Some(s) = &r.service_monitor {
         for sm in monitoring::service_monitors(r, s) {
             out.push(to_value(&sm)?);
+        }
+    }
+    if let Some(p) = &r.prometheus_rule {
+        out.push(to_value(&alerts::prometheus_rule(r, p))?);
+    }
+    if let Some(d) = &r.dashboards {
+        for cm in dashboards::config_maps(r, d)? {
+            out.push(to_value(&cm)?);
         }
     }
     sort(&mut out);
@@ -131,7 +144,7 @@ pub fn set_annotations(object: &mut Value, pairs: &[(&str, &str)]) {
 }
 
 /// Apply order: what others depend on first (kubectl apply -f reads top to bottom).
-const KIND_ORDER: [&str; 19] = [
+const KIND_ORDER: [&str; 20] = [
     "Namespace",
     "ServiceAccount",
     "ClusterRole",
@@ -151,6 +164,7 @@ const KIND_ORDER: [&str; 19] = [
     "Ingress",
     "HTTPRoute",
     "ServiceMonitor",
+    "PrometheusRule",
     guard::KIND,
 ];
 

@@ -6,6 +6,14 @@ pub const LOKI_RUNTIME: &str = "loki-runtime";
 pub const PROMTAIL: &str = "promtail";
 pub const DATASOURCE: &str = "loki-grafana-datasource";
 pub const DATASOURCE_KEY: &str = "loki-datasource.yaml";
+pub const PROMETHEUS_RULE: &str = "loki";
+/// The dashboards' ConfigMaps, their keys (file names) and Grafana uids.
+pub const DASHBOARD_HEALTH: &str = "loki-grafana-dashboard-health";
+pub const DASHBOARD_HEALTH_KEY: &str = "loki-stack-health.json";
+pub const DASHBOARD_HEALTH_UID: &str = "loki-stack-health";
+pub const DASHBOARD_LOGS: &str = "loki-grafana-dashboard-logs";
+pub const DASHBOARD_LOGS_KEY: &str = "loki-stack-logs.json";
+pub const DASHBOARD_LOGS_UID: &str = "loki-stack-logs";
 pub const LOKI_HTTP_PORT: u16 = crate::config::loki::HTTP_PORT;
 pub const HTTP_METRICS: &str = "http-metrics";
 pub const GRPC: &str = "grpc";

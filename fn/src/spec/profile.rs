@@ -26,6 +26,7 @@ pub struct Defaults {
     pub datasource_labels: &'static [(&'static str, &'static str)],
     pub service_monitor_labels: &'static [(&'static str, &'static str)],
     pub service_monitor_interval: &'static str,
+    pub dashboard_labels: &'static [(&'static str, &'static str)],
     pub size: Size,
     /// `auth_enabled`: off for a local cluster, on in cloud (tenants from day one).
     pub tenancy_enabled: bool,
@@ -69,6 +70,7 @@ pub const LOCAL: Defaults = Defaults {
     datasource_labels: &[("grafana_datasource", "1")],
     service_monitor_labels: &[("release", "kube-prometheus-stack")],
     service_monitor_interval: "30s",
+    dashboard_labels: &[("grafana_dashboard", "1")],
     size: Size::Small,
     tenancy_enabled: false,
     tenant_id: "cluster",

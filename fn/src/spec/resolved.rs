@@ -24,6 +24,8 @@ pub struct Resolved {
     pub collector: Collector,
     pub datasource: Option<Datasource>,
     pub service_monitor: Option<ServiceMonitor>,
+    pub prometheus_rule: Option<PrometheusRule>,
+    pub dashboards: Option<Dashboards>,
     pub size: Size,
     /// Every workload of the mode (and the gateway and caches when on), with its
     /// replicas, resources, PVC and placement.
@@ -431,6 +433,20 @@ pub struct ServiceMonitor {
     pub interval: Duration,
     /// Value of the `cluster` label added to every scraped series.
     pub cluster: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrometheusRule {
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dashboards {
+    /// Grafana's namespace (where its sidecar looks).
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    /// The Loki datasource the Logs dashboard queries (the configured uid).
+    pub loki_uid: String,
 }
 
 impl Resolved {

@@ -518,6 +518,7 @@ pub struct RedactionRuleSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GrafanaSpec {
     pub datasource: Option<DatasourceSpec>,
+    pub dashboards: Option<DashboardsSpec>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -574,6 +575,7 @@ pub struct MonitoringSpec {
     /// The `cluster` label on every scraped series (the Loki mixin's dashboards and
     /// alerts select by it).
     pub cluster: Option<String>,
+    pub prometheus_rule: Option<PrometheusRuleSpec>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -582,4 +584,23 @@ pub struct ServiceMonitorSpec {
     pub enabled: Option<bool>,
     pub labels: Option<BTreeMap<String, String>>,
     pub interval: Option<String>,
+}
+
+/// The stack's own health alerts, as a Prometheus Operator PrometheusRule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PrometheusRuleSpec {
+    pub enabled: Option<bool>,
+    /// Default: the ServiceMonitors' labels (what kube-prometheus-stack selects by).
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+/// Grafana dashboards as ConfigMaps for the kube-prometheus-stack sidecar.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DashboardsSpec {
+    pub enabled: Option<bool>,
+    /// Grafana's namespace; default: the datasource's.
+    pub namespace: Option<String>,
+    pub labels: Option<BTreeMap<String, String>>,
 }

@@ -22,6 +22,7 @@ mod system;
 
 pub use levels::{LEVELS, OTHER_LEVEL};
 pub use model::*;
+pub use pods::OWN_DEBUG_REASON;
 pub use stages::{TOO_OLD_REASON, go_duration};
 
 use crate::spec::Resolved;

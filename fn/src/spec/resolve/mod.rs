@@ -116,6 +116,8 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let collector = collector::collector(&mut c, spec, d);
     let datasource = observability::datasource(&mut c, spec, d);
     let service_monitor = observability::service_monitor(&mut c, spec, d);
+    let prometheus_rule = observability::prometheus_rule(&mut c, spec, d, service_monitor.as_ref());
+    let dashboards = observability::dashboards(&mut c, spec, d);
 
     let tenancy = access::tenancy(&mut c, spec, d);
     let gateway = access::gateway(&mut c, spec, d, mode, &tenancy, &cluster_domain);
@@ -169,6 +171,8 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
                 collector,
                 datasource,
                 service_monitor,
+                prometheus_rule,
+                dashboards,
                 size,
                 components,
                 replication_factor,

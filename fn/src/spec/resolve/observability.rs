@@ -3,7 +3,9 @@
 use super::super::duration::Duration;
 use super::super::names;
 use super::super::profile::Defaults;
-use super::super::resolved::{Datasource, DerivedField, PASSWORD_ENV, ServiceMonitor};
+use super::super::resolved::{
+    Dashboards, Datasource, DerivedField, PASSWORD_ENV, PrometheusRule, ServiceMonitor,
+};
 use super::super::types::{DerivedFieldMatcher, DerivedFieldSpec, PasswordFromSpec};
 use super::{Checker, labels};
 
@@ -32,17 +34,7 @@ pub(super) fn datasource(
         c.error("spec.grafana.datasource.name", "must not be empty");
     }
     let uid = given.uid.unwrap_or_else(|| d.datasource_uid.to_owned());
-    if uid.is_empty()
-        || uid.len() > 40
-        || !uid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        c.error(
-            "spec.grafana.datasource.uid",
-            format!("invalid Grafana uid {uid:?}: 1 to 40 letters, digits, '-' or '_'"),
-        );
-    }
+    check_uid(c, &uid);
     let max_lines = given.max_lines.unwrap_or(d.datasource_max_lines);
     if max_lines == 0 {
         c.error("spec.grafana.datasource.maxLines", "must be at least 1");
@@ -211,5 +203,105 @@ pub(super) fn service_monitor(
         labels,
         interval,
         cluster,
+    })
+}
+
+fn check_uid(c: &mut Checker, uid: &str) {
+    if uid.is_empty()
+        || uid.len() > 40
+        || !uid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        c.error(
+            "spec.grafana.datasource.uid",
+            format!("invalid Grafana uid {uid:?}: 1 to 40 letters, digits, '-' or '_'"),
+        );
+    }
+}
+
+/// The alerts on the stack's own health. On by default when the ServiceMonitors are (the
+/// rules select the `job` labels those give the series), labelled like them.
+pub(super) fn prometheus_rule(
+    c: &mut Checker,
+    spec: &super::super::types::Spec,
+    d: &Defaults,
+    service_monitor: Option<&ServiceMonitor>,
+) -> Option<PrometheusRule> {
+    let monitoring = spec.monitoring.as_ref();
+    let given = monitoring
+        .and_then(|m| m.prometheus_rule.clone())
+        .unwrap_or_default();
+    match (given.enabled, service_monitor) {
+        (Some(false), _) | (None, None) => return None,
+        (Some(true), None) => c.warn(
+            "spec.monitoring.prometheusRule.enabled",
+            "the alerts select series by the `job` label the stack's ServiceMonitors set \
+             (\"<namespace>/<component>\"); with spec.monitoring.serviceMonitor.enabled: false \
+             they only fire if your own scrape config sets the same labels",
+        ),
+        _ => {}
+    }
+    let labels = match (&given.labels, service_monitor) {
+        (Some(l), _) => labels(c, "spec.monitoring.prometheusRule.labels", Some(l), &[]),
+        (None, Some(s)) => s.labels.clone(),
+        (None, None) => labels(
+            c,
+            "spec.monitoring.prometheusRule.labels",
+            None,
+            d.service_monitor_labels,
+        ),
+    };
+    Some(PrometheusRule { labels })
+}
+
+/// The Grafana dashboards: in the datasource's namespace unless told otherwise, querying
+/// Loki by the datasource's uid (also when the datasource itself is provisioned elsewhere).
+pub(super) fn dashboards(
+    c: &mut Checker,
+    spec: &super::super::types::Spec,
+    d: &Defaults,
+) -> Option<Dashboards> {
+    let grafana = spec.grafana.as_ref();
+    let given = grafana
+        .and_then(|g| g.dashboards.clone())
+        .unwrap_or_default();
+    if given.enabled == Some(false) {
+        return None;
+    }
+    let datasource = grafana
+        .and_then(|g| g.datasource.clone())
+        .unwrap_or_default();
+    let field = if given.namespace.is_some() {
+        "spec.grafana.dashboards.namespace"
+    } else {
+        "spec.grafana.datasource.namespace"
+    };
+    let checked_by_datasource = given.namespace.is_none() && datasource.enabled != Some(false);
+    let namespace = given.namespace.unwrap_or_else(|| {
+        datasource
+            .namespace
+            .clone()
+            .unwrap_or_else(|| d.datasource_namespace.to_owned())
+    });
+    if !checked_by_datasource {
+        c.check(field, names::check_dns_label(&namespace));
+    }
+    let loki_uid = datasource
+        .uid
+        .unwrap_or_else(|| d.datasource_uid.to_owned());
+    if datasource.enabled == Some(false) {
+        check_uid(c, &loki_uid);
+    }
+    let labels = labels(
+        c,
+        "spec.grafana.dashboards.labels",
+        given.labels.as_ref(),
+        d.dashboard_labels,
+    );
+    Some(Dashboards {
+        namespace,
+        labels,
+        loki_uid,
     })
 }
