@@ -87,6 +87,13 @@ impl Board {
     }
 }
 
+/// Moves `value` into the (null) placeholder at `pointer`.
+fn put(doc: &mut Value, pointer: &str, value: Value) {
+    if let Some(slot) = doc.pointer_mut(pointer) {
+        *slot = value;
+    }
+}
+
 /// A query of a panel; `refId`s are given by the panel.
 pub fn target(datasource: &Value, expr: String, legend: &str) -> Value {
     json!({
@@ -123,18 +130,22 @@ pub fn timeseries(
     } else {
         json!({"drawStyle": "line", "fillOpacity": 10, "lineWidth": 1, "showPoints": "never"})
     };
-    json!({
+    // Values are moved in after: `json!` would copy them (it serializes what it embeds).
+    let mut panel = json!({
         "type": "timeseries",
         "title": title,
         "description": description,
         "datasource": datasource,
-        "fieldConfig": {"defaults": {"unit": unit, "min": 0, "custom": custom}, "overrides": []},
+        "fieldConfig": {"defaults": {"unit": unit, "min": 0, "custom": null}, "overrides": []},
         "options": {
             "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true},
             "tooltip": {"mode": "multi", "sort": "desc"},
         },
-        "targets": with_ref_ids(targets),
-    })
+        "targets": null,
+    });
+    put(&mut panel, "/fieldConfig/defaults/custom", custom);
+    put(&mut panel, "/targets", Value::Array(with_ref_ids(targets)));
+    panel
 }
 
 /// A logs panel of one LogQL query.
@@ -206,7 +217,7 @@ pub fn dashboard(
     variables: Vec<Value>,
     panels: Vec<Value>,
 ) -> Value {
-    json!({
+    let mut board = json!({
         "uid": uid,
         "title": title,
         "description": description,
@@ -227,9 +238,13 @@ pub fn dashboard(
             "keepTime": true,
         }],
         "annotations": {"list": []},
-        "templating": {"list": variables},
-        "panels": panels,
-    })
+        "templating": {"list": null},
+        "panels": null,
+    });
+    // Moved in, not copied (`json!` serializes what it embeds).
+    put(&mut board, "/templating/list", Value::Array(variables));
+    put(&mut board, "/panels", Value::Array(panels));
+    board
 }
 
 /// The dashboards: (ConfigMap name, file name, JSON).
