@@ -11,6 +11,7 @@
 )]
 
 pub mod http;
+pub mod image;
 pub mod nginx;
 
 use std::ffi::OsString;
