@@ -12,6 +12,7 @@
 
 pub mod http;
 pub mod image;
+pub mod netpol;
 pub mod nginx;
 
 use std::ffi::OsString;
