@@ -18,7 +18,7 @@ use super::meta::object_meta;
 use super::names::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
 use super::to_value;
 use crate::spec::Resolved;
-use crate::spec::resolved::{self as spec, Gateway};
+use crate::spec::resolved::{self as spec, Gateway, Part};
 
 /// `gateway.networking.k8s.io/v1` HTTPRoute: the fields this stack sets (k8s-openapi
 /// has only the core API groups).
@@ -109,7 +109,7 @@ pub fn ingress(r: &Resolved, gw: &Gateway, i: &spec::Ingress) -> Ingress {
                         path_type: "Prefix".to_owned(),
                         backend: IngressBackend {
                             service: Some(IngressServiceBackend {
-                                name: GATEWAY.to_owned(),
+                                name: r.service_name(Part::Gateway),
                                 port: Some(ServiceBackendPort {
                                     name: Some(GATEWAY_HTTP.to_owned()),
                                     ..ServiceBackendPort::default()
@@ -150,7 +150,7 @@ pub fn http_route(r: &Resolved, gw: &Gateway, h: &spec::HttpRoute) -> HttpRoute 
             hostnames: h.hostnames.clone(),
             rules: vec![HttpRouteRule {
                 backend_refs: vec![BackendRef {
-                    name: GATEWAY.to_owned(),
+                    name: r.service_name(Part::Gateway),
                     port: GATEWAY_SERVICE_PORT,
                 }],
             }],

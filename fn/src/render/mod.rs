@@ -10,6 +10,7 @@ pub mod exposure;
 pub mod gateway;
 pub mod grafana;
 pub mod guard;
+pub mod helm;
 pub mod jobs;
 pub mod labels;
 pub mod loki;
@@ -27,6 +28,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::spec::Resolved;
+use crate::spec::types::Output;
 
 /// Annotation naming the LokiStack that generated an object. On re-render (kpt feeds
 /// our earlier output back in) objects carrying our own owner value are replaced.
@@ -50,14 +52,20 @@ pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
     let promtail_config = promtail::config_file(r)?;
 
     let mut out = vec![to_value(&namespace::render(r))?];
-    out.extend(loki::objects(r)?);
-    out.extend(gateway::objects(r)?);
-    out.extend(exposure::objects(r)?);
-    out.extend(cache::objects(r)?);
-    out.extend(network::objects(r)?);
-    for pdb in disruption::budgets(r) {
-        out.push(to_value(&pdb)?);
+    match r.output {
+        Output::Manifests => {
+            out.extend(loki::objects(r)?);
+            out.extend(gateway::objects(r)?);
+            out.extend(cache::objects(r)?);
+            for pdb in disruption::budgets(r) {
+                out.push(to_value(&pdb)?);
+            }
+        }
+        // The chart renders Loki, its gateway, caches and budgets.
+        Output::HelmRelease => out.extend(helm::objects(r)?),
     }
+    out.extend(exposure::objects(r)?);
+    out.extend(network::objects(r)?);
 
     out.push(to_value(&promtail::service_account(r))?);
     out.push(to_value(&promtail::cluster_role(r))?);
@@ -144,7 +152,7 @@ pub fn set_annotations(object: &mut Value, pairs: &[(&str, &str)]) {
 }
 
 /// Apply order: what others depend on first (kubectl apply -f reads top to bottom).
-const KIND_ORDER: [&str; 20] = [
+const KIND_ORDER: [&str; 22] = [
     "Namespace",
     "ServiceAccount",
     "ClusterRole",
@@ -161,6 +169,9 @@ const KIND_ORDER: [&str; 20] = [
     "DaemonSet",
     "Deployment",
     "PodDisruptionBudget",
+    // The chart's source first, then the release (its Services exist once it is ready).
+    "HelmRepository",
+    "HelmRelease",
     "Ingress",
     "HTTPRoute",
     "ServiceMonitor",

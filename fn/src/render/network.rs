@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::disruption::component_of;
+use super::helm::chart;
 use super::labels::{self, Labels};
 use super::loki::MEMBERLIST_LABEL;
 use super::meta::object_meta;
@@ -31,7 +32,7 @@ use super::names::{
 use super::to_value;
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
-use crate::spec::types::PolicyKind;
+use crate::spec::types::{Output, PolicyKind};
 
 /// The namespace label every namespace carries (Kubernetes >= 1.22).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -47,6 +48,8 @@ pub const ALLOW_PROMTAIL_METRICS: &str = "promtail-allow-metrics";
 pub const ALLOW_INTERNAL: &str = "loki-allow-internal";
 pub const ALLOW_MEMBERLIST: &str = "loki-allow-memberlist";
 pub const ALLOW_MEMCACHED: &str = "loki-allow-memcached";
+/// HelmRelease output: the chart's pods (`loki-default-deny` covers this stack's own).
+pub const CHART_DEFAULT_DENY: &str = "loki-chart-default-deny";
 
 const PROMTAIL_HTTP_PORT: u16 = crate::config::promtail::HTTP_PORT;
 const GATEWAY_CONTAINER_PORT: u16 = crate::config::nginx::LISTEN_PORT;
@@ -100,9 +103,12 @@ fn pairs(list: &[(&str, &str)]) -> Labels {
         .collect()
 }
 
-/// Pods of one part (all zones of the ingesters).
+/// Pods of one part (all zones of the ingesters): ours, or the chart's.
 fn pods_of(r: &Resolved, part: Part) -> Labels {
-    labels::selector(r, component_of(r, part))
+    match r.output {
+        Output::Manifests => labels::selector(r, component_of(r, part)),
+        Output::HelmRelease => chart::pods_of(r, part),
+    }
 }
 
 /// Every Loki pod of the stack (all parts).
@@ -152,6 +158,17 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
             }],
         },
     ];
+    let helm = r.output == Output::HelmRelease;
+    if helm {
+        out.insert(
+            1,
+            Policy {
+                name: CHART_DEFAULT_DENY,
+                target: loki_pods(r),
+                allow: Vec::new(),
+            },
+        );
+    }
     if let Some(g) = &gateway
         && !r.network.exposure_namespaces.is_empty()
     {
@@ -194,9 +211,19 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
     // Components call each other over HTTP and gRPC (distributor -> ingester, querier
     // -> ingester / index gateway / scheduler, ruler, compactor); the gateway proxies
     // HTTP to them.
+    let caches = r.caches.chunks.is_some() || r.caches.results.is_some();
+    let mut internal_ports = vec![HTTP, GRPC_PORT];
+    if helm && caches {
+        // The chart's memcached pods are Loki pods (`app.kubernetes.io/name: loki`); the
+        // named port exists only on them.
+        internal_ports.push(Port {
+            name: chart::MEMCACHED_PORT_NAME,
+            number: MEMCACHED_PORT,
+        });
+    }
     let mut internal = vec![Allow {
         peers: vec![Peer::Pods(loki_pods(r))],
-        ports: vec![HTTP, GRPC_PORT],
+        ports: internal_ports,
     }];
     if let Some(g) = &gateway {
         internal.push(Allow {
@@ -209,22 +236,32 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
         target: loki_pods(r),
         allow: internal,
     });
-    if r.components.keys().any(|p| p.joins_memberlist()) {
+    // The chart joins every mode's pods (the single binary too) to memberlist.
+    if helm || r.components.keys().any(|p| p.joins_memberlist()) {
         let mut ring = loki_pods(r);
-        ring.insert(MEMBERLIST_LABEL.to_owned(), "true".to_owned());
+        let (label, value, port_name) = if helm {
+            (
+                chart::MEMBERLIST_LABEL.0,
+                chart::MEMBERLIST_LABEL.1,
+                chart::MEMBERLIST_PORT_NAME,
+            )
+        } else {
+            (MEMBERLIST_LABEL, "true", MEMBERLIST_PORT_NAME)
+        };
+        ring.insert(label.to_owned(), value.to_owned());
         out.push(Policy {
             name: ALLOW_MEMBERLIST,
             target: ring.clone(),
             allow: vec![Allow {
                 peers: vec![Peer::Pods(ring)],
                 ports: vec![Port {
-                    name: MEMBERLIST_PORT_NAME,
+                    name: port_name,
                     number: MEMBERLIST_PORT,
                 }],
             }],
         });
     }
-    if r.caches.chunks.is_some() || r.caches.results.is_some() {
+    if caches && !helm {
         out.push(Policy {
             name: ALLOW_MEMCACHED,
             target: pairs(&[

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
-use super::types::{LogLevel, Mode, PolicyKind, Profile, Size, SseType, TolerationSpec};
+use super::types::{LogLevel, Mode, Output, PolicyKind, Profile, Size, SseType, TolerationSpec};
 use crate::diagnostic::Diagnostic;
 
 #[derive(Debug, Clone)]
@@ -40,6 +40,8 @@ pub struct Resolved {
     pub ruler: Option<Ruler>,
     pub cluster_domain: String,
     pub network: Network,
+    /// Loki's own objects, or a HelmRelease of the upstream chart.
+    pub output: Output,
     /// Problems that do not stop the render (kpt shows them as warning results).
     pub warnings: Vec<Diagnostic>,
 }
@@ -460,25 +462,42 @@ impl Resolved {
         format!("{service}.{}.svc.{}", self.namespace, self.cluster_domain)
     }
 
+    /// The ClusterIP Service of a part: ours (`loki`, `loki-<component>`), or the
+    /// upstream chart's with `fullnameOverride` = the stack name (`<name>`,
+    /// `<name>-<component>`) in HelmRelease output.
+    pub fn service_name(&self, part: Part) -> String {
+        use crate::render::names;
+        match self.output {
+            Output::Manifests => names::service(part),
+            Output::HelmRelease => match part {
+                Part::SingleBinary => self.name.clone(),
+                other => format!("{}-{}", self.name, other.role()),
+            },
+        }
+    }
+
     /// In-cluster URL of Loki's HTTP API for readers (Grafana) and writers (Promtail):
     /// the gateway when there is one, else the component that serves the path.
     pub fn loki_url(&self) -> String {
         use crate::render::names;
         if self.gateway.is_some() {
-            return format!("http://{}", self.service_host(names::GATEWAY));
+            return format!(
+                "http://{}",
+                self.service_host(&self.service_name(Part::Gateway))
+            );
         }
         if self.mode == Mode::SingleBinary {
             // Kept short for the local stack; the search path resolves it.
             return format!(
                 "http://{}.{}.svc:{}",
-                names::LOKI,
+                self.service_name(Part::SingleBinary),
                 self.namespace,
                 names::LOKI_HTTP_PORT
             );
         }
         format!(
             "http://{}:{}",
-            self.service_host(&names::service(self.query_part())),
+            self.service_host(&self.service_name(self.query_part())),
             names::LOKI_HTTP_PORT
         )
     }
@@ -491,7 +510,7 @@ impl Resolved {
         } else {
             format!(
                 "http://{}:{}",
-                self.service_host(&names::service(self.push_part())),
+                self.service_host(&self.service_name(self.push_part())),
                 names::LOKI_HTTP_PORT
             )
         };

@@ -4,6 +4,7 @@
 mod access;
 mod cardinality;
 mod collector;
+mod helm;
 mod network;
 mod observability;
 mod retention;
@@ -17,7 +18,7 @@ use super::profile::{self, Defaults};
 use super::quantity::Quantity;
 use super::resolved::{Amounts, Loki, Resolved, Resources};
 use super::sizes;
-use super::types::{LokiStack, Mode, Profile, ResourcesSpec};
+use super::types::{LokiStack, Mode, Output, Profile, ResourcesSpec};
 use crate::diagnostic::Diagnostic;
 
 /// Collects diagnostics while values are resolved.
@@ -150,6 +151,17 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let zones = topology::zones(&mut c, spec, mode, ingesters);
     let replication_factor =
         topology::replication_factor(&mut c, spec, d, mode, ingesters, zones.len());
+    let output = spec.output.unwrap_or_default();
+    if output == Output::HelmRelease {
+        helm::check(
+            &mut c,
+            name.as_deref(),
+            &zones,
+            gateway.as_ref(),
+            &caches,
+            retention.as_ref(),
+        );
+    }
 
     match (name, storage, retention, limits, collector) {
         (Some(name), Some(storage), Some(retention), Some(limits), Some(collector))
@@ -184,6 +196,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
                 ruler,
                 cluster_domain,
                 network,
+                output,
                 warnings: c.warnings,
             })
         }

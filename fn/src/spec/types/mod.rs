@@ -82,6 +82,29 @@ pub struct Spec {
     pub cluster_domain: Option<String>,
     /// Who may connect to the stack's pods: NetworkPolicies or CiliumNetworkPolicies.
     pub network: Option<NetworkSpec>,
+    /// What is rendered for Loki itself: its own objects, or a Flux HelmRelease of the
+    /// upstream chart (default `Manifests`).
+    pub output: Option<Output>,
+}
+
+/// `spec.output`: how Loki itself is deployed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Output {
+    /// Loki's Kubernetes objects, rendered by this function.
+    #[default]
+    Manifests,
+    /// A Flux `HelmRepository` and `HelmRelease` of the upstream Loki chart, whose values
+    /// express the same config; Promtail, Grafana, monitoring and policies around it.
+    HelmRelease,
+}
+
+impl Output {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manifests => "Manifests",
+            Self::HelmRelease => "HelmRelease",
+        }
+    }
 }
 
 /// `spec.network.policies`: which policy API restricts ingress to the stack's pods.

@@ -1,0 +1,39 @@
+//! `spec.output: HelmRelease`: Loki through the upstream chart. Instead of Loki's own
+//! objects (workloads, Services, ConfigMaps, gateway, caches, PDBs) the stack renders a
+//! Flux `HelmRepository` and a `HelmRelease` of the pinned chart whose values carry
+//! the same resolved config; Promtail, the Grafana datasource and dashboards, the
+//! ServiceMonitors, the PrometheusRule, the exposure objects and the network policies
+//! are rendered around it as for Manifests output, addressed to the chart's Services
+//! and pod labels (`fullnameOverride` = the stack name, release = the stack name).
+
+pub mod chart;
+pub mod checks;
+pub mod flux;
+pub mod values;
+
+#[cfg(test)]
+mod tests;
+
+use serde_json::Value;
+
+use super::to_value;
+use crate::spec::Resolved;
+
+/// The chart: `loki` of grafana-community/helm-charts (the OSS chart moved there from
+/// grafana/helm-charts), pinned. To bump it: README, "Using the upstream chart".
+pub const CHART: &str = "loki";
+pub const CHART_VERSION: &str = "18.11.0";
+/// The chart repository the grafana-community release workflow publishes (GitHub
+/// Pages; the same charts are also pushed to oci://ghcr.io/grafana-community/helm-charts).
+pub const REPOSITORY_URL: &str = "https://grafana-community.github.io/helm-charts";
+/// The HelmRepository's name (in the stack's namespace).
+pub const REPOSITORY: &str = "grafana-community";
+
+/// The HelmRepository and the HelmRelease.
+pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
+    let values = values::values(r)?;
+    Ok(vec![
+        to_value(&flux::helm_repository(r))?,
+        to_value(&flux::helm_release(r, values))?,
+    ])
+}

@@ -1,0 +1,146 @@
+//! The HelmRelease's `values`: the resolved stack in the upstream chart's terms (chart
+//! 18.x, `values.yaml`). What the chart would add on top of Manifests output is turned
+//! off: its Promtail-less self-monitoring, canary, Helm test, MinIO, network policies,
+//! rules sidecar, ServiceMonitors, rules and dashboards (this function renders its own
+//! monitors, rules, dashboards and policies around the release).
+
+mod components;
+mod loki;
+
+use serde_json::{Map, Value, json};
+
+pub use components::LOKI_PARTS;
+
+use crate::spec::Resolved;
+use crate::spec::resolved::Part;
+use crate::spec::types::Mode;
+
+/// The chart's `deploymentMode` of a mode.
+pub fn deployment_mode(mode: Mode) -> &'static str {
+    match mode {
+        Mode::SingleBinary => "SingleBinary",
+        Mode::SimpleScalable => "SimpleScalable",
+        Mode::Distributed => "Distributed",
+    }
+}
+
+/// An image reference as the chart's `{registry, repository, tag | digest}`.
+pub fn image(reference: &str) -> Value {
+    let (name_tag, digest) = match reference.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (reference, None),
+    };
+    // A tag is a ':' after the last '/' (a registry port is before it).
+    let slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match name_tag.get(slash..).and_then(|last| last.rfind(':')) {
+        Some(i) => (
+            name_tag.get(..slash + i).unwrap_or(name_tag),
+            name_tag.get(slash + i + 1..),
+        ),
+        None => (name_tag, None),
+    };
+    let (registry, repository) = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (first, rest)
+        }
+        _ => ("docker.io", name),
+    };
+    let mut m = Map::new();
+    m.insert("registry".to_owned(), json!(registry));
+    m.insert("repository".to_owned(), json!(repository));
+    if let Some(t) = tag {
+        m.insert("tag".to_owned(), json!(t));
+    }
+    if let Some(d) = digest {
+        m.insert("digest".to_owned(), json!(d));
+    }
+    Value::Object(m)
+}
+
+/// Every value the release sets, in a stable order.
+pub fn values(r: &Resolved) -> Result<Value, String> {
+    let mut v = Map::new();
+    // The chart's object names become `<name>`, `<name>-<component>`: what Promtail,
+    // Grafana, the monitors and the policies of this stack address.
+    v.insert("fullnameOverride".to_owned(), json!(r.name));
+    v.insert("deploymentMode".to_owned(), json!(deployment_mode(r.mode)));
+    v.insert(
+        "global".to_owned(),
+        json!({"clusterDomain": r.cluster_domain}),
+    );
+    v.insert("loki".to_owned(), loki::values(r)?);
+    // Loki's ServiceAccount: workload identity annotations; no API token (no sidecar
+    // needs one, IRSA's webhook projects its own).
+    v.insert(
+        "serviceAccount".to_owned(),
+        json!({
+            "create": true,
+            "annotations": r.storage.auth.service_account_annotations,
+            "automountServiceAccountToken": false,
+        }),
+    );
+    let mut defaults = loki::credentials(r);
+    defaults.insert("automountServiceAccountToken".to_owned(), json!(false));
+    v.insert("defaults".to_owned(), Value::Object(defaults));
+    components::loki_components(r, &mut v);
+    v.insert("gateway".to_owned(), components::gateway(r));
+    v.insert(
+        "chunksCache".to_owned(),
+        components::cache(r, Part::ChunksCache, r.caches.chunks.as_ref()),
+    );
+    v.insert(
+        "resultsCache".to_owned(),
+        components::cache(r, Part::ResultsCache, r.caches.results.as_ref()),
+    );
+    if let Some(m) = components::memcached(r) {
+        v.insert("memcached".to_owned(), m);
+    }
+    v.insert("memcachedExporter".to_owned(), json!({"enabled": false}));
+    v.insert(
+        "monitoring".to_owned(),
+        json!({
+            "serviceMonitor": {"enabled": false},
+            "rules": {"enabled": false},
+            "alerts": {"enabled": false},
+            "dashboards": {"enabled": false},
+        }),
+    );
+    v.insert("lokiCanary".to_owned(), json!({"enabled": false}));
+    v.insert("test".to_owned(), json!({"enabled": false}));
+    v.insert("minio".to_owned(), json!({"enabled": false}));
+    v.insert("networkPolicy".to_owned(), json!({"enabled": false}));
+    v.insert("sidecar".to_owned(), json!({"rules": {"enabled": false}}));
+    // Without the rules sidecar nothing reads the API: no ClusterRole.
+    v.insert("rbac".to_owned(), json!({"namespaced": true}));
+    let values = Value::Object(v);
+    super::checks::check(&values)?;
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_split_as_the_chart_joins_them() {
+        assert_eq!(
+            image("docker.io/grafana/loki:3.7.6"),
+            json!({"registry": "docker.io", "repository": "grafana/loki", "tag": "3.7.6"})
+        );
+        assert_eq!(
+            image("registry.local:5000/team/loki:3.7.6"),
+            json!({"registry": "registry.local:5000", "repository": "team/loki", "tag": "3.7.6"})
+        );
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            image(&format!("grafana/loki@{digest}")),
+            json!({"registry": "docker.io", "repository": "grafana/loki", "digest": digest})
+        );
+        assert_eq!(
+            image(&format!("ghcr.io/x/loki:3.7.6@{digest}")),
+            json!({"registry": "ghcr.io", "repository": "x/loki", "tag": "3.7.6", "digest": digest})
+        );
+    }
+}
