@@ -20,6 +20,8 @@ fn is_custom(o: &serde_json::Value) -> bool {
     api.starts_with("monitoring.coreos.com/")
         || api.starts_with("gateway.networking.k8s.io/")
         || api.starts_with("cilium.io/")
+        || api.starts_with("helm.toolkit.fluxcd.io/")
+        || api.starts_with("source.toolkit.fluxcd.io/")
 }
 
 /// (core objects, custom resources) in the rendered files.
@@ -133,13 +135,15 @@ fn custom_resources_match_the_shared_crd_schemas() {
         "too few custom resources: {custom}"
     );
     // Every kind the stack renders has its CRD's schema (and was checked against it).
-    for kind in ["ServiceMonitor", "PrometheusRule"] {
-        let schema = format!("{}_v1.json", kind.to_lowercase());
+    for (group, kind, version) in [
+        ("monitoring.coreos.com", "ServiceMonitor", "v1"),
+        ("monitoring.coreos.com", "PrometheusRule", "v1"),
+        ("helm.toolkit.fluxcd.io", "HelmRelease", "v2"),
+        ("source.toolkit.fluxcd.io", "HelmRepository", "v1"),
+    ] {
+        let schema = format!("{}_{version}.json", kind.to_lowercase());
         assert!(
-            schemas
-                .join("monitoring.coreos.com")
-                .join(&schema)
-                .is_file(),
+            schemas.join(group).join(&schema).is_file(),
             "missing schema {schema}"
         );
         assert!(

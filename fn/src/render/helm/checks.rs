@@ -213,7 +213,8 @@ mod tests {
             json!({"type": "s3", "bucketNames": {"chunks": "b"}}),
         );
         assert!(check(&s3).unwrap_err().contains("bucketNames.ruler"));
-        let mut ssd = set(s3, "/loki/storage/bucketNames/ruler", json!("b"));
+        let mut ssd = s3;
+        ssd["loki"]["storage"]["bucketNames"]["ruler"] = json!("b");
         ssd["singleBinary"]["replicas"] = json!(0);
         ssd.as_object_mut().unwrap().remove("write");
         ssd.as_object_mut().unwrap().remove("read");
