@@ -114,9 +114,30 @@ pub fn values(r: &Resolved) -> Result<Value, String> {
     v.insert("sidecar".to_owned(), json!({"rules": {"enabled": false}}));
     // Without the rules sidecar nothing reads the API: no ClusterRole.
     v.insert("rbac".to_owned(), json!({"namespaced": true}));
-    let values = Value::Object(v);
+    let mut values = Value::Object(v);
+    integral_numbers(&mut values);
     super::checks::check(&values)?;
     Ok(values)
+}
+
+/// `10.0` as `10`: kustomize and kubectl write whole floats as integers, so every
+/// runner then yields the same values (Helm and Loki read either).
+fn integral_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n
+                .as_f64()
+                .filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15)
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = json!(i);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(integral_numbers),
+        Value::Object(m) => m.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
