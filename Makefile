@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render rendered check-rendered build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render rendered check-rendered flux-artifact build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -35,6 +35,14 @@ rendered: build
 ## check-rendered: fails with the diff if $(STACK)/rendered differs from what make rendered writes
 check-rendered: build
 	@tools/rendered.sh check $(STACK)
+
+## flux-artifact: what CI pushes with flux push artifact: the checked rendered tree at its
+## repository path under target/flux-artifact (so Flux paths are the same with a
+## GitRepository source)
+flux-artifact: check-rendered
+	@rm -rf target/flux-artifact && mkdir -p target/flux-artifact/$(STACK)
+	@cp -R $(STACK)/rendered target/flux-artifact/$(STACK)/
+	@echo "target/flux-artifact: $(STACK)/rendered ($$(cd $(STACK)/rendered && echo *))"
 
 build:
 	@cargo build --release --locked --quiet --bin loki-stack-fn
@@ -125,7 +133,7 @@ bench: build
 
 lock-python-tools:
 	rm -rf $(CACHE)/lock-venv && python3 -m venv $(CACHE)/lock-venv
-	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime
+	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime check-jsonschema
 	{ head -2 tools/requirements.txt; $(CACHE)/lock-venv/bin/pip freeze; } > tools/requirements.txt.new
 	mv tools/requirements.txt.new tools/requirements.txt
 
