@@ -145,6 +145,7 @@ fn provider(group: &str) -> Option<&'static str> {
         "monitoring.coreos.com" => Some("kube-prometheus-stack"),
         "cilium.io" => Some("Cilium"),
         "gateway.networking.k8s.io" => Some("the Gateway API CRDs"),
+        "helm.toolkit.fluxcd.io" | "source.toolkit.fluxcd.io" => Some("Flux"),
         _ => None,
     }
 }
@@ -246,8 +247,9 @@ fn kustomization(header: &str, objects: &[Value], files: &[RenderedFile]) -> Str
     out.push_str(
         "#\n\
          # The objects in apply order, which `sortOptions: fifo` keeps: the Namespace first,\n\
-         # then RBAC, configuration, NetworkPolicies, Services and workloads, and the custom\n\
-         # resources last. (Flux applies Namespaces and CRDs first in any case.)\n",
+         # then RBAC, configuration, NetworkPolicies (before the pods they guard), Services,\n\
+         # workloads, and ServiceMonitors and PrometheusRules last. (Flux applies Namespaces\n\
+         # and CRDs first in any case.)\n",
     );
     let needs = prerequisites(objects);
     if !needs.is_empty() {

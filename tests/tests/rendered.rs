@@ -87,17 +87,22 @@ fn out_dir_writes_one_file_per_object_named_by_identity_and_a_kustomization_in_a
         let mut sorted = order.clone();
         sorted.sort();
         assert_eq!(on_disk, sorted, "{overlay}: every file listed once");
-        assert_eq!(order.first().unwrap(), "namespace_logging.yaml");
-        let first_custom = order
+        // Apply order: a Namespace first, routes and monitoring resources last.
+        let kinds: Vec<String> = order
             .iter()
-            .position(|n| n.starts_with("servicemonitor_") || n.starts_with("prometheusrule_"))
-            .unwrap();
-        assert!(
-            order[first_custom..]
-                .iter()
-                .all(|n| n.starts_with("servicemonitor_") || n.starts_with("prometheusrule_")),
-            "{overlay}: the CRD-dependent kinds come last: {order:?}"
-        );
+            .map(|n| n.split('_').next().unwrap().to_owned())
+            .collect();
+        if kinds.contains(&"namespace".to_owned()) {
+            assert_eq!(kinds[0], "namespace", "{overlay}: {order:?}");
+        }
+        let custom =
+            |k: &String| ["httproute", "servicemonitor", "prometheusrule"].contains(&k.as_str());
+        if let Some(first) = kinds.iter().position(custom) {
+            assert!(
+                kinds[first..].iter().all(custom),
+                "{overlay}: the CRD-dependent kinds come last: {order:?}"
+            );
+        }
         // Rendering again into the same directory: byte-identical.
         let before = dir_files(&dir);
         render_to(&config, &dir).ok();
@@ -132,7 +137,7 @@ fn kustomize_and_kubectl_apply_the_same_objects_as_render_in_the_same_order() {
             for (g, w) in got.iter().zip(&want) {
                 assert_eq!(g, w, "{tool} {overlay}: {} differs", id(w));
             }
-            assert!(want.len() >= 20, "{overlay}: {}", want.len());
+            assert!(!want.is_empty(), "{overlay}");
         }
     }
 }
