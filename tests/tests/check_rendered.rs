@@ -185,3 +185,10 @@ fn a_refused_config_fails_make_rendered_and_changes_nothing() {
     }
     assert_eq!(e2e::read_tree(&stack.join("rendered")), before);
 }
+
+#[test]
+fn the_script_is_shellcheck_clean() {
+    let script = e2e::root().join("tools/rendered.sh");
+    let out = e2e::run(e2e::cmd(e2e::tool("shellcheck")).arg(&script), None);
+    assert_eq!(out.code, 0, "shellcheck:\n{}{}", out.stdout, out.stderr);
+}
