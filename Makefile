@@ -1,6 +1,8 @@
 # loki-stack-fn. The two commands that matter:
 #   make render [ENV=local]   build, then print the rendered stack of an overlay
 #   make test                 everything CI runs (installs its own tools first)
+# For GitOps (Flux): make rendered writes every overlay's stack to STACK/rendered/,
+# make check-rendered fails when the committed copy is stale (make ... STACK=DIR: another copy).
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := render
@@ -17,13 +19,30 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render rendered check-rendered flux-artifact build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
 	@test -d "$(OVERLAY)/kubectl" || { echo "no overlay $(ENV): try one of: $$(ls $(STACK)/overlays)" >&2; exit 2; }
 	@command -v kubectl >/dev/null || { echo "make render needs kubectl on PATH" >&2; exit 2; }
 	@KUSTOMIZE_PLUGIN_HOME=$(PLUGIN_HOME) kubectl kustomize --enable-alpha-plugins $(OVERLAY)/kubectl
+
+## rendered: every overlay's stack as plain files for Flux and kubectl apply -k, one per
+## object, in $(STACK)/rendered/<overlay>/ (commit them: Flux runs no KRM functions)
+rendered: build
+	@tools/rendered.sh write $(STACK)
+
+## check-rendered: fails with the diff if $(STACK)/rendered differs from what make rendered writes
+check-rendered: build
+	@tools/rendered.sh check $(STACK)
+
+## flux-artifact: what CI pushes with flux push artifact: the checked rendered tree at its
+## repository path under target/flux-artifact (so Flux paths are the same with a
+## GitRepository source)
+flux-artifact: check-rendered
+	@rm -rf target/flux-artifact && mkdir -p target/flux-artifact/$(STACK)
+	@cp -R $(STACK)/rendered target/flux-artifact/$(STACK)/
+	@echo "target/flux-artifact: $(STACK)/rendered ($$(cd $(STACK)/rendered && echo *))"
 
 build:
 	@cargo build --release --locked --quiet --bin loki-stack-fn
@@ -48,6 +67,7 @@ image: image-tools
 
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
 test: tools lint build $(PLUGIN) image wasm
+	$(MAKE) --no-print-directory check-rendered
 	cargo nextest run --workspace --locked --no-fail-fast
 	$(MAKE) --no-print-directory wasm-test
 
@@ -102,8 +122,9 @@ kustomize: $(CACHE)/tools/bin/kustomize
 $(CACHE)/tools/bin/kustomize: tools/install-kustomize.sh
 	tools/install-kustomize.sh $(CACHE)/tools
 
-## golden: regenerate tests/golden/ from the current code (review the diff before committing)
-golden: build
+## golden: regenerate tests/golden/ and the rendered/ directories from the current code
+## (review the diff before committing)
+golden: build rendered
 	UPDATE_GOLDEN=1 cargo nextest run --workspace --locked -E 'test(golden)'
 
 ## bench: whole-process render time and peak RSS of the local stack (hyperfine, GNU time)
@@ -112,7 +133,7 @@ bench: build
 
 lock-python-tools:
 	rm -rf $(CACHE)/lock-venv && python3 -m venv $(CACHE)/lock-venv
-	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime
+	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime check-jsonschema
 	{ head -2 tools/requirements.txt; $(CACHE)/lock-venv/bin/pip freeze; } > tools/requirements.txt.new
 	mv tools/requirements.txt.new tools/requirements.txt
 

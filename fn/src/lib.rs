@@ -2,7 +2,8 @@
 //! from one `LokiStack` config.
 //!
 //! The core is pure (no I/O, no environment, no clock): [`process`] maps a ResourceList
-//! to a ResourceList, [`render_plain`] maps a LokiStack document to plain YAML. The CLI
+//! to a ResourceList, [`render_plain`] maps a LokiStack document to plain YAML, and
+//! [`rendered::render_dir`] to the files of a GitOps directory. The CLI
 //! (`main.rs`) uses it, and it builds for `wasm32-unknown-unknown` (checked by `make test`)
 //! for the coming WebAssembly build.
 //!
@@ -14,6 +15,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod krm;
 pub mod render;
+pub mod rendered;
 pub mod spec;
 pub mod yaml;
 
@@ -149,9 +151,7 @@ pub fn render_plain(
     file: Option<&str>,
     target: PlainTarget,
 ) -> Result<Plain, Diagnostics> {
-    let what = "a LokiStack config (apiVersion: lokistack.krm.dev/v1alpha1, kind: LokiStack)";
-    let config = krm::resource_list::parse_document(config_text, what)
-        .map_err(|d| Diagnostics::from(d.in_file(file)))?;
+    let config = parse_config(config_text, file)?;
     let generated = generate(&config, file).map_err(Diagnostics)?;
     let mut objects = generated.objects;
     if target == PlainTarget::KustomizePlugin {
@@ -169,6 +169,13 @@ pub fn render_plain(
         warnings: generated.warnings,
         objects,
     })
+}
+
+/// Reads a LokiStack document (YAML or JSON); errors name `file`.
+fn parse_config(config_text: &str, file: Option<&str>) -> Result<Value, Diagnostics> {
+    let what = "a LokiStack config (apiVersion: lokistack.krm.dev/v1alpha1, kind: LokiStack)";
+    krm::resource_list::parse_document(config_text, what)
+        .map_err(|d| Diagnostics::from(d.in_file(file)))
 }
 
 struct Generated {

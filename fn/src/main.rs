@@ -2,13 +2,18 @@
 //!
 //! * no arguments: KRM function (ResourceList on stdin -> ResourceList on stdout);
 //! * `render -f FILE|-`: plain YAML of the stack, for `kubectl apply -f -`;
+//! * `render -f FILE|- --out-dir DIR`: the stack as a directory for GitOps (`out_dir.rs`);
 //! * one path argument: kustomize legacy exec plugin (argv[1] is the config file).
 
+mod out_dir;
+
 use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use loki_stack_fn::diagnostic::Diagnostics;
+use loki_stack_fn::rendered::{KUSTOMIZATION, render_dir};
 use loki_stack_fn::{PlainTarget, process_bytes, render_plain, yaml::MAX_INPUT_BYTES};
 
 const HELP: &str = "\
@@ -22,6 +27,15 @@ USAGE:
                                          kpt fn eval --exec loki-stack-fn --fn-config FILE DIR
     loki-stack-fn render -f FILE       Plain multi-document YAML of the stack on stdout, for
                                        kubectl apply -f - (FILE '-' reads stdin).
+    loki-stack-fn render -f FILE --out-dir DIR
+                                       The stack as a directory for GitOps (Flux, kubectl
+                                       apply -k): one file per object, named
+                                       <kind>_<namespace>_<name>.yaml (<kind>_<name>.yaml if
+                                       cluster-scoped), and a kustomization.yaml listing them
+                                       in apply order. DIR is replaced as a whole (files of
+                                       removed objects disappear); a DIR holding any file
+                                       loki-stack-fn did not write is refused, and a refused
+                                       config leaves DIR as it was.
     loki-stack-fn CONFIG_FILE          kustomize legacy exec plugin protocol (what
                                        kubectl kustomize --enable-alpha-plugins runs): install
                                        this binary as
@@ -62,16 +76,36 @@ fn run(args: &[String]) -> Result<ExitCode> {
             println!("loki-stack-fn {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
         }
-        Some("render") => match args.get(1..).unwrap_or_default() {
-            [flag, file] if flag == "-f" || flag == "--file" => plain(file, PlainTarget::Apply),
-            _ => Ok(usage_error(
-                "render needs exactly: render -f FILE (or - for stdin)",
-            )),
+        Some("render") => match render_args(args.get(1..).unwrap_or_default()) {
+            Ok((file, None)) => plain(file, PlainTarget::Apply),
+            Ok((file, Some(dir))) => to_dir(file, Path::new(dir)),
+            Err(why) => Ok(usage_error(&format!(
+                "{why}: render needs -f FILE (or - for stdin), optionally --out-dir DIR"
+            ))),
         },
         Some(arg) if arg.starts_with('-') => Ok(usage_error(&format!("unknown option {arg:?}"))),
         // kustomize legacy plugins get the config file first, maybe more args after it.
         Some(file) => plain(file, PlainTarget::KustomizePlugin),
     }
+}
+
+/// `render`'s arguments: `-f FILE` and an optional `--out-dir DIR`, in either order.
+fn render_args(args: &[String]) -> Result<(&str, Option<&str>), String> {
+    let (mut file, mut dir) = (None, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let slot = match flag.as_str() {
+            "-f" | "--file" => &mut file,
+            "--out-dir" => &mut dir,
+            other => return Err(format!("unexpected argument {other:?}")),
+        };
+        match it.next() {
+            _ if slot.is_some() => return Err(format!("{flag} given twice")),
+            Some(value) if !value.is_empty() => *slot = Some(value.as_str()),
+            _ => return Err(format!("{flag} needs a value")),
+        }
+    }
+    Ok((file.ok_or("no -f FILE")?, dir))
 }
 
 /// Reads at most `MAX_INPUT_BYTES + 1` bytes; the rest of an oversized input is drained
@@ -124,7 +158,14 @@ fn krm() -> Result<ExitCode> {
     Ok(code)
 }
 
-fn plain(file: &str, target: PlainTarget) -> Result<ExitCode> {
+/// A config read for `render`: its text and the name errors show, or refused (already
+/// reported on stderr).
+enum Loaded {
+    Config { text: String, shown: String },
+    Refused,
+}
+
+fn load(file: &str, target: PlainTarget) -> Result<Loaded> {
     let (bytes, name) = if file == "-" {
         (read_bounded(io::stdin().lock())?, None)
     } else {
@@ -142,28 +183,43 @@ fn plain(file: &str, target: PlainTarget) -> Result<ExitCode> {
             Err(_) => "LokiStack generator config".to_owned(),
         }
     });
-    let shown = plugin_origin.as_deref().or(name).or(Some("<stdin>"));
+    let shown = plugin_origin
+        .or(name.map(str::to_owned))
+        .unwrap_or_else(|| "<stdin>".to_owned());
     let result = if bytes.len() > MAX_INPUT_BYTES {
         Err(format!(
             "larger than {} MiB: not a LokiStack config",
             MAX_INPUT_BYTES >> 20
         ))
     } else {
-        std::str::from_utf8(&bytes).map_err(|e| {
+        String::from_utf8(bytes).map_err(|e| {
             format!(
                 "not valid UTF-8 (first bad byte at offset {})",
-                e.valid_up_to()
+                e.utf8_error().valid_up_to()
             )
         })
     };
-    let text = match result {
-        Ok(text) => text,
+    Ok(match result {
+        Ok(text) => Loaded::Config { text, shown },
         Err(why) => {
-            eprintln!("loki-stack-fn: error: {}: {why}", shown.unwrap_or_default());
-            return Ok(ExitCode::FAILURE);
+            eprintln!("loki-stack-fn: error: {shown}: {why}");
+            Loaded::Refused
         }
+    })
+}
+
+fn refused(Diagnostics(ds): Diagnostics) -> ExitCode {
+    for d in ds {
+        eprintln!("loki-stack-fn: error: {d}");
+    }
+    ExitCode::FAILURE
+}
+
+fn plain(file: &str, target: PlainTarget) -> Result<ExitCode> {
+    let Loaded::Config { text, shown } = load(file, target)? else {
+        return Ok(ExitCode::FAILURE);
     };
-    match render_plain(text, shown, target) {
+    match render_plain(&text, Some(&shown), target) {
         Ok(plain) => {
             for d in &plain.warnings {
                 eprintln!("loki-stack-fn: warning: {d}");
@@ -173,11 +229,34 @@ fn plain(file: &str, target: PlainTarget) -> Result<ExitCode> {
             std::mem::forget(plain);
             Ok(ExitCode::SUCCESS)
         }
-        Err(Diagnostics(ds)) => {
-            for d in ds {
-                eprintln!("loki-stack-fn: error: {d}");
-            }
-            Ok(ExitCode::FAILURE)
-        }
+        Err(ds) => Ok(refused(ds)),
     }
+}
+
+/// `render -f FILE --out-dir DIR`: nothing is written unless the config renders and DIR
+/// is ours to replace.
+fn to_dir(file: &str, dir: &Path) -> Result<ExitCode> {
+    let Loaded::Config { text, shown } = load(file, PlainTarget::Apply)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let rendered = match render_dir(&text, Some(&shown)) {
+        Ok(r) => r,
+        Err(ds) => return Ok(refused(ds)),
+    };
+    for d in &rendered.warnings {
+        eprintln!("loki-stack-fn: warning: {d}");
+    }
+    if let Err(why) = out_dir::replaceable(dir)? {
+        eprintln!("loki-stack-fn: error: --out-dir {}: {why}", dir.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let files: Vec<(&str, &str)> = rendered.files().collect();
+    out_dir::replace(dir, &files)?;
+    eprintln!(
+        "loki-stack-fn: wrote {} objects of {} and {KUSTOMIZATION} to {}",
+        rendered.objects.len(),
+        rendered.owner,
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod gitops;
 pub mod http;
 pub mod image;
 pub mod netpol;

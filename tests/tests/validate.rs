@@ -1,6 +1,7 @@
 //! Every object the function generates is valid for the API server (Kubernetes 1.30
 //! and 1.34, strict: unknown fields fail), every custom resource matches its CRD, and
-//! checkov finds no unexplained security problem.
+//! checkov finds no unexplained security problem. The same holds for what the committed
+//! rendered/ directories apply (kubectl apply -k, Flux).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +11,7 @@
 
 use std::path::PathBuf;
 
+use e2e::gitops::{rendered_dir, rendered_overlays};
 use e2e::{
     cmd, docs, fixture_stacks, overlays, resolved_config, root, run, run_fn, shared_dir, tool,
 };
@@ -35,7 +37,8 @@ fn counts(files: &[PathBuf]) -> (usize, usize) {
 }
 
 /// The applied stack (render CLI) of base, every overlay and every tests/stacks
-/// fixture, one file each.
+/// fixture, one file each; and what `kubectl apply -k` (or Flux) applies from each
+/// committed rendered/<overlay> directory.
 fn rendered_stacks(dir: &tempfile::TempDir) -> Vec<PathBuf> {
     let mut configs: Vec<(String, String)> = vec![("base".to_owned(), resolved_config("base"))];
     configs.extend(overlays().into_iter().map(|o| {
@@ -45,7 +48,7 @@ fn rendered_stacks(dir: &tempfile::TempDir) -> Vec<PathBuf> {
         )
     }));
     configs.extend(fixture_stacks());
-    configs
+    let mut files: Vec<PathBuf> = configs
         .iter()
         .map(|(name, config)| {
             let out = run_fn(&["render", "-f", "-"], Some(config.as_bytes())).ok();
@@ -54,7 +57,21 @@ fn rendered_stacks(dir: &tempfile::TempDir) -> Vec<PathBuf> {
             std::fs::write(&path, out.stdout).unwrap();
             path
         })
-        .collect()
+        .collect();
+    for overlay in rendered_overlays() {
+        let out = run(
+            cmd(tool("kubectl"))
+                .arg("kustomize")
+                .arg(rendered_dir().join(&overlay)),
+            None,
+        )
+        .ok();
+        assert!(docs(&out.stdout).len() >= 16);
+        let path = dir.path().join(format!("rendered-{overlay}.yaml"));
+        std::fs::write(&path, out.stdout).unwrap();
+        files.push(path);
+    }
+    files
 }
 
 #[test]
