@@ -153,7 +153,7 @@ crd_of() {
   local api=$1 kind=$2 group plural lower
   group=${api%/*}
   case "$group" in
-    monitoring.coreos.com | cilium.io | gateway.networking.k8s.io) ;;
+    monitoring.coreos.com | cilium.io | gateway.networking.k8s.io | helm.toolkit.fluxcd.io | source.toolkit.fluxcd.io) ;;
     *) return 0 ;;
   esac
   lower=$(printf '%s' "$kind" | tr '[:upper:]' '[:lower:]')
@@ -240,7 +240,7 @@ plan() {
       list_group "$lines" >"$base.list"
       i=$((i + 1))
     else
-      awk -F'\t' -v crd="$crd" 'NF { printf "%s %s/%s: CRD %s is not installed (install the operator that owns it, e.g. kube-prometheus-stack for monitoring.coreos.com, then re-run)\n", $3, $4, $5, crd }' \
+      awk -F'\t' -v crd="$crd" 'NF { printf "%s %s/%s: CRD %s is not installed (install the operator that owns it, e.g. kube-prometheus-stack for monitoring.coreos.com or Flux for *.toolkit.fluxcd.io, then re-run)\n", $3, $4, $5, crd }' \
         <<<"$lines" >>"$WORK/skipped"
     fi
   done
