@@ -297,7 +297,7 @@ fn cases() -> Vec<Case> {
         Case { name: "positions on tmpfs", input: with_spec("  retention: {period: 72h}\n  collector: {positionsDir: /run/promtail}\n"), field: Some("spec.collector.positionsDir"), message: "does not survive a reboot" },
         Case { name: "non-UTF-8 bytes", input: b"apiVersion: config.kubernetes.io/v1\nkind: \xff\xfeResourceList\n".to_vec(), field: None, message: "not valid UTF-8" },
         Case { name: "YAML alias bomb", input: bomb.into_bytes(), field: None, message: "alias" },
-        Case { name: "100 MB input", input: huge, field: None, message: "larger than 16 MiB" },
+        Case { name: "100 MB input", input: huge, field: None, message: "larger than 64 MiB" },
         Case { name: "two documents", input: b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n---\na: 1\n".to_vec(), field: None, message: "not valid YAML" },
     ]
 }
