@@ -125,21 +125,24 @@ fn foreign_items_pass_through_with_meaning_and_annotations_intact() {
     assert_eq!(all[1], doc(NOT_KRM));
     assert_eq!(all[2], doc(&config));
 
-    // Read back with PyYAML, a YAML 1.1 reader like the ones kyaml guards against:
-    // octal must stay 420, quoted keywords must stay strings.
+    // Read back with PyYAML, a YAML 1.1 reader like the ones kyaml guards against: the
+    // item is copied as it came, so PyYAML reads it exactly as it reads the input (the
+    // plain `YES` it takes for a boolean included); octal stays 420, quoted keywords
+    // stay strings.
     let script = r#"
 import sys, yaml
 rl = yaml.safe_load(sys.stdin)
 pod = rl["items"][0]
+assert pod == yaml.safe_load(sys.argv[1]), pod
 env = {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]}
-assert env == {"FEATURE": "on", "YES": "yes", "MODE": "0644"}, env
+assert env == {"FEATURE": "on", True: "yes", "MODE": "0644"}, env
 assert pod["spec"]["volumes"][0]["configMap"]["defaultMode"] == 0o644
 a = pod["metadata"]["annotations"]
 assert a["config.kubernetes.io/path"] == "apps/pod.yaml" and a["internal.config.kubernetes.io/id"] == "7", a
 print("ok")
 "#;
     let py = run(
-        cmd(tool("python3")).args(["-c", script]),
+        cmd(tool("python3")).args(["-c", script, FOREIGN]),
         Some(out.stdout.as_bytes()),
     );
     assert_eq!(py.stdout.trim(), "ok", "{}", py.stderr);
