@@ -347,3 +347,58 @@ fn nesting_just_under_the_bound_is_fast() {
         .unwrap();
     assert_eq!(run.join().unwrap(), 1);
 }
+
+/// What the scanner accepted reads as the tree parser reads it (items, identities,
+/// owners, files, config); used on inputs the fast path may or may not take.
+#[track_caller]
+fn agrees_if_taken(input: &str) -> bool {
+    let Ok(fast) = scan(input) else {
+        return false;
+    };
+    let tree = parse(input)
+        .unwrap_or_else(|d| panic!("scanner took what the tree parser refuses ({d}):\n{input:?}"));
+    let trees: Vec<Value> = tree
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Tree(v) => v.clone(),
+            Item::Text(_) => unreachable!(),
+        })
+        .collect();
+    assert_eq!(written(&fast.items), trees, "{input:?}");
+    for (f, t) in fast.items.iter().zip(&tree.items) {
+        assert_eq!(
+            (f.identity(), f.owner(), f.file()),
+            (t.identity(), t.owner(), t.file()),
+            "{input:?}"
+        );
+    }
+    assert_eq!(fast.function_config, tree.function_config, "{input:?}");
+    true
+}
+
+#[test]
+fn every_prefix_and_byte_edit_of_a_list_is_taken_faithfully_or_left_to_the_tree_parser() {
+    let base = rl(KPT);
+    let (mut taken, mut tried) = (0, 0);
+    for cut in (0..=base.len()).filter(|i| base.is_char_boundary(*i)) {
+        tried += 1;
+        taken += usize::from(agrees_if_taken(base.get(..cut).unwrap()));
+    }
+    for at in (0..base.len()).filter(|i| base.is_char_boundary(*i)) {
+        for b in [
+            " ", "-", ":", "#", "\t", "\"", "'", "\n", "&", "{", "}", "|", ">", "0", "\r\n",
+        ] {
+            let mut edited = base.clone();
+            let end = (at + 1..=base.len())
+                .find(|i| base.is_char_boundary(*i))
+                .unwrap();
+            edited.replace_range(at..end, b);
+            tried += 1;
+            taken += usize::from(agrees_if_taken(&edited));
+        }
+    }
+    // Most edits keep a list the scanner takes; the rest are refused or left to the tree
+    // parser, never read differently.
+    assert!(taken > tried / 4, "{taken} of {tried}");
+}
