@@ -7,9 +7,9 @@
 //! (`main.rs`) uses it, and it builds for `wasm32-unknown-unknown` (checked by `make test`)
 //! for the coming WebAssembly build.
 //!
-//! Flow: parse -> resolve profile defaults and validate (collecting every error with
-//! its field path) -> render each component -> sort -> merge with pass-through items
-//! -> serialize.
+//! Flow: read the ResourceList (items kept as text, [`krm::scan`]) -> resolve profile
+//! defaults and validate (collecting every error with its field path) -> render each
+//! component -> sort -> merge with pass-through items -> serialize.
 
 pub mod config;
 pub mod diagnostic;
@@ -23,7 +23,14 @@ use serde_json::Value;
 
 use diagnostic::{Diagnostic, Diagnostics};
 use krm::annotations;
+use krm::item::Item;
 use krm::result::{KrmResult, ResourceRef};
+
+/// Largest ResourceList [`process`] reads by default (README, "Limits"): with the items
+/// kept as text, the function peaks at about three times its input.
+pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+/// The most a caller may raise the limit to ([`process_bytes_within`]).
+pub const HARD_MAX_INPUT_BYTES: usize = 1024 * 1024 * 1024;
 
 /// What [`process`] produces: the ResourceList to print and whether it succeeded.
 /// On failure the ResourceList holds error results and no generated items, and the
@@ -36,9 +43,10 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
     /// Problems that did not stop the render (also warning results), for stderr.
     pub warnings: Vec<Diagnostic>,
-    /// The items of `resource_list` as values (empty on failure), for callers that go
-    /// on working with them. (The CLI exits instead: it does not even free them.)
-    pub items: Vec<Value>,
+    /// The generated items of `resource_list` (the render guard last) as values, empty
+    /// on failure, for callers that go on working with them. (The package items pass
+    /// through as text; the CLI exits instead of freeing these.)
+    pub generated: Vec<Value>,
 }
 
 /// What [`render_plain`] produces: the YAML stream and the warnings for stderr.
@@ -53,19 +61,24 @@ pub struct Plain {
 /// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
 /// invalid UTF-8 with an error result instead of failing to read it.
 pub fn process_bytes(input: &[u8]) -> Output {
-    if input.len() > yaml::MAX_INPUT_BYTES {
+    process_bytes_within(input, DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// [`process_bytes`] with another input limit (at most [`HARD_MAX_INPUT_BYTES`]).
+pub fn process_bytes_within(input: &[u8], max_input_bytes: usize) -> Output {
+    let max = max_input_bytes.min(HARD_MAX_INPUT_BYTES);
+    if input.len() > max {
         return failure(
             &[],
             None,
             vec![Diagnostic::new(format!(
-                "input is larger than {} MiB: a ResourceList this size is not a config package; \
-                 nothing was read",
-                yaml::MAX_INPUT_BYTES / (1024 * 1024)
+                "input is larger than {}, the limit (README, \"Limits\"); nothing was read",
+                yaml::size(max)
             ))],
         );
     }
     match std::str::from_utf8(input) {
-        Ok(text) => process(text),
+        Ok(text) => process_within(text, max),
         Err(e) => failure(
             &[],
             None,
@@ -79,13 +92,21 @@ pub fn process_bytes(input: &[u8]) -> Output {
 
 /// Runs the function on a ResourceList (YAML or JSON).
 pub fn process(input: &str) -> Output {
-    if input.len() > yaml::MAX_INPUT_BYTES {
-        return process_bytes(input.as_bytes());
+    process_within(input, DEFAULT_MAX_INPUT_BYTES)
+}
+
+fn process_within(input: &str, max_input_bytes: usize) -> Output {
+    if input.len() > max_input_bytes.min(HARD_MAX_INPUT_BYTES) {
+        return process_bytes_within(input.as_bytes(), max_input_bytes);
     }
-    let list = match krm::resource_list::parse(input) {
-        Ok(list) => list,
-        Err(d) => return failure(&[], None, vec![d]),
-    };
+    match krm::resource_list::read(input) {
+        Ok(list) => process_list(&list),
+        Err(d) => failure(&[], None, vec![d]),
+    }
+}
+
+/// The function on a ResourceList read either way (text items or trees).
+pub(crate) fn process_list(list: &krm::resource_list::ResourceList<'_>) -> Output {
     let Some(config) = list.function_config.as_ref() else {
         return failure(
             &list.items,
@@ -111,8 +132,6 @@ pub fn process(input: &str) -> Output {
         return failure(&list.items, Some(config), diags);
     }
     let count = objects.len() - 1;
-    let mut items = kept;
-    items.extend(objects);
     let resource = Some(resource_ref(config));
     let index = annotations::index_of(config);
     let mut results: Vec<KrmResult> = generated
@@ -124,13 +143,14 @@ pub fn process(input: &str) -> Output {
         "rendered {count} objects for {} (profile {}, mode {}, namespace {})",
         generated.owner, generated.profile, generated.mode, generated.namespace
     )));
-    match krm::resource_list::serialize(&items, Some(config), &results) {
+    let kept: Vec<&Item<'_>> = kept.into_iter().map(|(_, item)| item).collect();
+    match krm::resource_list::serialize(&kept, &objects, Some(config), &results) {
         Ok(resource_list) => Output {
             resource_list,
             success: true,
             diagnostics: Vec::new(),
             warnings: generated.warnings,
-            items,
+            generated: objects,
         },
         Err(e) => failure(&list.items, Some(config), vec![Diagnostic::new(e)]),
     }
@@ -225,26 +245,27 @@ fn owned_guard(owner: &str) -> Value {
 }
 
 /// An error ResourceList: the input items unchanged, no generated items, error results.
-fn failure(items: &[Value], config: Option<&Value>, diagnostics: Vec<Diagnostic>) -> Output {
+fn failure(items: &[Item<'_>], config: Option<&Value>, diagnostics: Vec<Diagnostic>) -> Output {
     let resource = config.map(resource_ref);
     let index = config.and_then(annotations::index_of);
     let results: Vec<KrmResult> = diagnostics
         .iter()
         .map(|d| KrmResult::from_diagnostic(d, resource.clone(), index))
         .collect();
-    let resource_list =
-        krm::resource_list::serialize(items, config, &results).unwrap_or_else(|e| {
+    let items: Vec<&Item<'_>> = items.iter().collect();
+    let resource_list = krm::resource_list::serialize(&items, &[], config, &results)
+        .unwrap_or_else(|e| {
             // Serializing the input back failed; report without it.
             let mut results = results.clone();
             results.push(KrmResult::from_diagnostic(&Diagnostic::new(e), None, None));
-            krm::resource_list::serialize(&[], None, &results).unwrap_or_default()
+            krm::resource_list::serialize(&[], &[], None, &results).unwrap_or_default()
         });
     Output {
         resource_list,
         success: false,
         diagnostics,
         warnings: Vec::new(),
-        items: Vec::new(),
+        generated: Vec::new(),
     }
 }
 

@@ -14,7 +14,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use loki_stack_fn::diagnostic::Diagnostics;
 use loki_stack_fn::rendered::{KUSTOMIZATION, render_dir};
-use loki_stack_fn::{PlainTarget, process_bytes, render_plain, yaml::MAX_INPUT_BYTES};
+use loki_stack_fn::{
+    DEFAULT_MAX_INPUT_BYTES, HARD_MAX_INPUT_BYTES, PlainTarget, process_bytes_within, render_plain,
+    yaml::MAX_DOCUMENT_BYTES,
+};
 
 const HELP: &str = "\
 loki-stack-fn: renders a complete Loki + Promtail logging stack from one LokiStack config.
@@ -41,6 +44,10 @@ USAGE:
                                        this binary as
                                        $KUSTOMIZE_PLUGIN_HOME/lokistack.krm.dev/v1alpha1/lokistack/LokiStack
     loki-stack-fn --help | --version
+
+ENVIRONMENT:
+    LOKI_STACK_FN_MAX_INPUT_BYTES      largest ResourceList read, in bytes or with a Ki, Mi or
+                                       Gi suffix (default 64Mi, at most 1Gi)
 
 EXIT STATUS:
     0  rendered;  1  the input or config was refused (errors name the field and file);
@@ -108,19 +115,36 @@ fn render_args(args: &[String]) -> Result<(&str, Option<&str>), String> {
     Ok((file.ok_or("no -f FILE")?, dir))
 }
 
-/// Reads at most `MAX_INPUT_BYTES + 1` bytes; the rest of an oversized input is drained
-/// (not kept) so the writer does not get EPIPE before it can read our error.
-fn read_bounded(mut reader: impl Read) -> Result<Vec<u8>> {
+/// Reads at most `max + 1` bytes; the rest of an oversized input is drained (not kept)
+/// so the writer does not get EPIPE before it can read our error.
+fn read_bounded(mut reader: impl Read, max: usize) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let limit = u64::try_from(MAX_INPUT_BYTES).unwrap_or(u64::MAX) + 1;
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
     (&mut reader)
         .take(limit)
         .read_to_end(&mut buf)
         .context("reading input")?;
-    if buf.len() > MAX_INPUT_BYTES {
+    if buf.len() > max {
         io::copy(&mut reader, &mut io::sink()).context("reading input")?;
     }
     Ok(buf)
+}
+
+const MAX_INPUT_ENV: &str = "LOKI_STACK_FN_MAX_INPUT_BYTES";
+
+/// The input limit from `LOKI_STACK_FN_MAX_INPUT_BYTES` (`N`, `NKi`, `NMi`, `NGi`), or the
+/// default; `None` for a value that is not such a size between 1 byte and 1 GiB.
+fn max_input_bytes() -> Option<usize> {
+    let Some(value) = std::env::var_os(MAX_INPUT_ENV) else {
+        return Some(DEFAULT_MAX_INPUT_BYTES);
+    };
+    let value = value.to_str()?.trim();
+    let (digits, unit) = [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
+        .into_iter()
+        .find_map(|(suffix, unit)| value.strip_suffix(suffix).map(|d| (d, unit)))
+        .unwrap_or((value, 1));
+    let n = digits.parse::<usize>().ok()?.checked_mul(unit)?;
+    (1..=HARD_MAX_INPUT_BYTES).contains(&n).then_some(n)
 }
 
 fn write_stdout(text: &str) -> Result<()> {
@@ -138,8 +162,13 @@ fn krm() -> Result<ExitCode> {
             "expects a ResourceList on stdin (it is a KRM function); see --help",
         ));
     }
-    let input = read_bounded(stdin.lock())?;
-    let output = process_bytes(&input);
+    let Some(max) = max_input_bytes() else {
+        return Ok(usage_error(&format!(
+            "{MAX_INPUT_ENV} must be a size from 1 to 1Gi (bytes, or with a Ki, Mi or Gi suffix)"
+        )));
+    };
+    let input = read_bounded(stdin.lock(), max)?;
+    let output = process_bytes_within(&input, max);
     for d in &output.warnings {
         eprintln!("loki-stack-fn: warning: {d}");
     }
@@ -167,11 +196,11 @@ enum Loaded {
 
 fn load(file: &str, target: PlainTarget) -> Result<Loaded> {
     let (bytes, name) = if file == "-" {
-        (read_bounded(io::stdin().lock())?, None)
+        (read_bounded(io::stdin().lock(), MAX_DOCUMENT_BYTES)?, None)
     } else {
         let f = std::fs::File::open(file).with_context(|| format!("opening {file}"))?;
         (
-            read_bounded(f).with_context(|| format!("reading {file}"))?,
+            read_bounded(f, MAX_DOCUMENT_BYTES).with_context(|| format!("reading {file}"))?,
             Some(file),
         )
     };
@@ -186,10 +215,10 @@ fn load(file: &str, target: PlainTarget) -> Result<Loaded> {
     let shown = plugin_origin
         .or(name.map(str::to_owned))
         .unwrap_or_else(|| "<stdin>".to_owned());
-    let result = if bytes.len() > MAX_INPUT_BYTES {
+    let result = if bytes.len() > MAX_DOCUMENT_BYTES {
         Err(format!(
             "larger than {} MiB: not a LokiStack config",
-            MAX_INPUT_BYTES >> 20
+            MAX_DOCUMENT_BYTES >> 20
         ))
     } else {
         String::from_utf8(bytes).map_err(|e| {

@@ -125,21 +125,24 @@ fn foreign_items_pass_through_with_meaning_and_annotations_intact() {
     assert_eq!(all[1], doc(NOT_KRM));
     assert_eq!(all[2], doc(&config));
 
-    // Read back with PyYAML, a YAML 1.1 reader like the ones kyaml guards against:
-    // octal must stay 420, quoted keywords must stay strings.
+    // Read back with PyYAML, a YAML 1.1 reader like the ones kyaml guards against: the
+    // item is copied as it came, so PyYAML reads it exactly as it reads the input (the
+    // plain `YES` it takes for a boolean included); octal stays 420, quoted keywords
+    // stay strings.
     let script = r#"
 import sys, yaml
 rl = yaml.safe_load(sys.stdin)
 pod = rl["items"][0]
+assert pod == yaml.safe_load(sys.argv[1]), pod
 env = {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]}
-assert env == {"FEATURE": "on", "YES": "yes", "MODE": "0644"}, env
+assert env == {"FEATURE": "on", True: "yes", "MODE": "0644"}, env
 assert pod["spec"]["volumes"][0]["configMap"]["defaultMode"] == 0o644
 a = pod["metadata"]["annotations"]
 assert a["config.kubernetes.io/path"] == "apps/pod.yaml" and a["internal.config.kubernetes.io/id"] == "7", a
 print("ok")
 "#;
     let py = run(
-        cmd(tool("python3")).args(["-c", script]),
+        cmd(tool("python3")).args(["-c", script, FOREIGN]),
         Some(out.stdout.as_bytes()),
     );
     assert_eq!(py.stdout.trim(), "ok", "{}", py.stderr);
@@ -297,7 +300,7 @@ fn cases() -> Vec<Case> {
         Case { name: "positions on tmpfs", input: with_spec("  retention: {period: 72h}\n  collector: {positionsDir: /run/promtail}\n"), field: Some("spec.collector.positionsDir"), message: "does not survive a reboot" },
         Case { name: "non-UTF-8 bytes", input: b"apiVersion: config.kubernetes.io/v1\nkind: \xff\xfeResourceList\n".to_vec(), field: None, message: "not valid UTF-8" },
         Case { name: "YAML alias bomb", input: bomb.into_bytes(), field: None, message: "alias" },
-        Case { name: "100 MB input", input: huge, field: None, message: "larger than 16 MiB" },
+        Case { name: "100 MB input", input: huge, field: None, message: "larger than 64 MiB" },
         Case { name: "two documents", input: b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n---\na: 1\n".to_vec(), field: None, message: "not valid YAML" },
     ]
 }

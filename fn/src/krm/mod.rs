@@ -2,6 +2,11 @@
 //! Our own types, following the kpt/kustomize function spec (`config.kubernetes.io/v1`).
 
 pub mod annotations;
+pub mod item;
+mod lines;
 pub mod package;
 pub mod resource_list;
 pub mod result;
+pub mod scan;
+#[cfg(test)]
+mod scan_tests;

@@ -1,11 +1,14 @@
 //! Reading and writing `config.kubernetes.io/v1` ResourceLists.
 //!
-//! Items are held untyped (`serde_json::Value` with key order preserved) so that what
-//! we do not generate passes through exactly: every field, every annotation.
+//! What we do not generate passes through exactly: as the text it came as (the
+//! scanner, [`super::scan`]), or, when the whole input had to be parsed, as an untyped
+//! tree (`serde_json::Value` with key order preserved): every field, every annotation.
 
 use serde_json::Value;
 
+use super::item::Item;
 use super::result::KrmResult;
+use super::scan;
 use crate::diagnostic::Diagnostic;
 use crate::spec::kind_of;
 
@@ -13,9 +16,30 @@ pub const API_VERSION: &str = "config.kubernetes.io/v1";
 pub const KIND: &str = "ResourceList";
 
 #[derive(Debug, Clone, Default)]
-pub struct ResourceList {
-    pub items: Vec<Value>,
+pub struct ResourceList<'a> {
+    pub items: Vec<Item<'a>>,
     pub function_config: Option<Value>,
+}
+
+/// Reads a ResourceList: the scanner keeps the items as text; what it cannot copy
+/// faithfully is parsed whole, up to [`crate::yaml::MAX_DOCUMENT_BYTES`].
+pub fn read(input: &str) -> Result<ResourceList<'_>, Diagnostic> {
+    match scan::scan(input) {
+        Ok(list) => Ok(ResourceList {
+            items: list.items,
+            function_config: list.function_config,
+        }),
+        Err(scan::Fallback(why)) if input.len() > crate::yaml::MAX_DOCUMENT_BYTES => {
+            Err(Diagnostic::new(format!(
+                "input of {} needs the full YAML parse ({why}), which reads at most {}: \
+                 send block-style YAML without anchors, aliases or tags (as kpt and \
+                 kustomize do), or a smaller package; nothing was rendered",
+                crate::yaml::size(input.len()),
+                crate::yaml::size(crate::yaml::MAX_DOCUMENT_BYTES),
+            )))
+        }
+        Err(_) => parse(input),
+    }
 }
 
 /// Parses one document of YAML or JSON into an untyped value.
@@ -33,7 +57,8 @@ pub fn parse_document(input: &str, what: &str) -> Result<Value, Diagnostic> {
     }
 }
 
-pub fn parse(input: &str) -> Result<ResourceList, Diagnostic> {
+/// Parses the whole ResourceList into trees (the path for JSON and unusual YAML).
+pub fn parse(input: &str) -> Result<ResourceList<'static>, Diagnostic> {
     let what = "a ResourceList (apiVersion: config.kubernetes.io/v1, kind: ResourceList)";
     let doc = parse_document(input, what)?;
     let Value::Object(mut map) = doc else {
@@ -98,25 +123,38 @@ pub fn parse(input: &str) -> Result<ResourceList, Diagnostic> {
         }
     };
     Ok(ResourceList {
-        items,
+        items: items.into_iter().map(Item::Tree).collect(),
         function_config,
     })
 }
 
-/// Block-style YAML, the form kpt writes back into package files. Written field by
+/// Block-style YAML, the form kpt writes back into package files: the package items
+/// (text items as they came, at column 0), then the generated objects. Written field by
 /// field: the items are not copied into one big value first.
 pub fn serialize(
-    items: &[Value],
+    items: &[&Item<'_>],
+    generated: &[Value],
     function_config: Option<&Value>,
     results: &[KrmResult],
 ) -> Result<String, String> {
-    let mut out = String::with_capacity(64 * 1024);
+    let text: usize = items.iter().map(|i| i.text_len()).sum();
+    let mut out = String::with_capacity(text + 256 * 1024);
     out.push_str("apiVersion: ");
     out.push_str(API_VERSION);
     out.push_str("\nkind: ");
     out.push_str(KIND);
     out.push('\n');
-    crate::yaml::push_sequence_field(&mut out, "items", items);
+    if items.is_empty() && generated.is_empty() {
+        out.push_str("items: []\n");
+    } else {
+        out.push_str("items:\n");
+        for item in items {
+            item.write(&mut out);
+        }
+        for object in generated {
+            crate::yaml::push_sequence_entry(&mut out, object);
+        }
+    }
     if let Some(fc) = function_config {
         crate::yaml::push_field(&mut out, "functionConfig", fc);
     }

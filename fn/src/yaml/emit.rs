@@ -32,15 +32,9 @@ pub fn field(out: &mut String, key: &str, value: &Value) {
     value_after_key(out, value, 0);
 }
 
-/// Appends `key:` and the sequence `items` (a top-level field of a document).
-pub fn sequence_field(out: &mut String, key: &str, items: &[Value]) {
-    string(out, key, 0, true);
-    if items.is_empty() {
-        out.push_str(": []\n");
-    } else {
-        out.push_str(":\n");
-        sequence(out, items, 0);
-    }
+/// Appends `value` as one entry of a block sequence at column 0 (under a top-level key).
+pub fn sequence_field_entry(out: &mut String, value: &Value) {
+    sequence(out, std::slice::from_ref(value), 0);
 }
 
 fn indent(out: &mut String, n: usize) {

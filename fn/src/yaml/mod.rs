@@ -11,10 +11,11 @@ mod emit;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Largest input the function reads at all (README, "Limits").
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
-/// Most YAML nodes one input may hold, aliases expanded: stops "billion laughs"
-/// alias bombs long before they cost memory.
+/// Largest document parsed whole into a tree (README, "Limits"): a LokiStack config, or a
+/// ResourceList the scanner cannot keep as text. A tree costs about 20 times its text.
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+/// Most YAML nodes one document parsed whole may hold, aliases expanded: stops "billion
+/// laughs" alias bombs long before they cost memory.
 pub const MAX_NODES: usize = 1_000_000;
 /// Most YAML events aliases may replay in one input (Kubernetes YAML rarely uses any).
 pub const MAX_ALIAS_EVENTS: usize = 100_000;
@@ -30,7 +31,7 @@ fn read_options() -> serde_saphyr::Options {
         budget: serde_saphyr::budget! {
             max_documents: 1,
             max_depth: 200,
-            max_total_scalar_bytes: MAX_INPUT_BYTES,
+            max_total_scalar_bytes: MAX_DOCUMENT_BYTES,
             max_nodes: MAX_NODES,
             max_aliases: 10_000,
             max_anchors: 10_000,
@@ -69,9 +70,23 @@ pub fn push_field(out: &mut String, key: &str, value: &serde_json::Value) {
     emit::field(out, key, value);
 }
 
-/// Appends `key:` and a block sequence of `items` as a top-level field.
-pub fn push_sequence_field(out: &mut String, key: &str, items: &[serde_json::Value]) {
-    emit::sequence_field(out, key, items);
+/// Appends `value` as one entry (`- ...`) of a block sequence at column 0.
+pub fn push_sequence_entry(out: &mut String, value: &serde_json::Value) {
+    emit::sequence_field_entry(out, value);
+}
+
+/// A byte count for messages: whole MiB or KiB when exact, else bytes.
+pub fn size(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 #[cfg(test)]
