@@ -158,7 +158,8 @@ fn kpt_fn_eval_exec_on_a_large_package() {
 fn kustomize_passes_a_large_package_through_the_function() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    generate("dir", 2000, &dir.join("pkg"));
+    // 300 files: kustomize reads resources one file at a time (2,000 took minutes on CI).
+    generate("dir", 300, &dir.join("pkg"));
     let files: Vec<String> = read_tree(&dir.join("pkg/objs"))
         .iter()
         .map(|(p, _)| format!("- {}\n", p.strip_prefix(dir).unwrap().display()))
@@ -192,7 +193,7 @@ import sys, yaml
 load = lambda p: list(yaml.load_all(open(p), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 plain, with_fn = load(sys.argv[1]), load(sys.argv[2])
 owned = lambda o: "lokistack.krm.dev/owner" in o["metadata"].get("annotations", {})
-assert len(plain) == 2000, len(plain)
+assert len(plain) == 300, len(plain)
 assert [o for o in with_fn if not owned(o)] == plain, "kustomize sees other objects changed"
 ours = [o for o in with_fn if owned(o)]
 assert len(ours) == 25 and "RenderGuard" not in [o["kind"] for o in ours], "the stack, without the guard (local-config)"
