@@ -13,6 +13,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod krm;
+pub mod plan;
 pub mod render;
 pub mod spec;
 pub mod yaml;
@@ -51,6 +52,11 @@ pub struct Plain {
 /// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
 /// invalid UTF-8 with an error result instead of failing to read it.
 pub fn process_bytes(input: &[u8]) -> Output {
+    process_bytes_with(input, &plan::Context::default())
+}
+
+/// [`process_bytes`] knowing today's date (for the change hazards of a re-render).
+pub fn process_bytes_with(input: &[u8], ctx: &plan::Context) -> Output {
     if input.len() > yaml::MAX_INPUT_BYTES {
         return failure(
             &[],
@@ -63,7 +69,7 @@ pub fn process_bytes(input: &[u8]) -> Output {
         );
     }
     match std::str::from_utf8(input) {
-        Ok(text) => process(text),
+        Ok(text) => process_with(text, ctx),
         Err(e) => failure(
             &[],
             None,
@@ -77,8 +83,14 @@ pub fn process_bytes(input: &[u8]) -> Output {
 
 /// Runs the function on a ResourceList (YAML or JSON).
 pub fn process(input: &str) -> Output {
+    process_with(input, &plan::Context::default())
+}
+
+/// [`process`] knowing today's date: kpt feeds the earlier output back, and a change to
+/// it that would lose data or fail to apply is refused (README, "Change hazards").
+pub fn process_with(input: &str, ctx: &plan::Context) -> Output {
     if input.len() > yaml::MAX_INPUT_BYTES {
-        return process_bytes(input.as_bytes());
+        return process_bytes_with(input.as_bytes(), ctx);
     }
     let list = match krm::resource_list::parse(input) {
         Ok(list) => list,
@@ -108,13 +120,25 @@ pub fn process(input: &str) -> Output {
     if let Err(diags) = krm::package::check_conflicts(&kept, &objects) {
         return failure(&list.items, Some(config), diags);
     }
+    let (hazard_warnings, changes_info) = match earlier_output_hazards(
+        &list.items,
+        &objects,
+        &generated.owner,
+        &generated.resolved,
+        file.as_deref(),
+        ctx,
+    ) {
+        Ok(found) => found,
+        Err(diags) => return failure(&list.items, Some(config), diags),
+    };
     let count = objects.len() - 1;
     let mut items = kept;
     items.extend(objects);
     let resource = Some(resource_ref(config));
     let index = annotations::index_of(config);
-    let mut results: Vec<KrmResult> = generated
-        .warnings
+    let mut warnings = generated.warnings;
+    warnings.extend(hazard_warnings);
+    let mut results: Vec<KrmResult> = warnings
         .iter()
         .map(|d| KrmResult::warning(d, resource.clone(), index))
         .collect();
@@ -122,15 +146,50 @@ pub fn process(input: &str) -> Output {
         "rendered {count} objects for {} (profile {}, mode {}, namespace {})",
         generated.owner, generated.profile, generated.mode, generated.namespace
     )));
+    results.extend(changes_info.map(KrmResult::info));
     match krm::resource_list::serialize(&items, Some(config), &results) {
         Ok(resource_list) => Output {
             resource_list,
             success: true,
             diagnostics: Vec::new(),
-            warnings: generated.warnings,
+            warnings,
             items,
         },
         Err(e) => failure(&list.items, Some(config), vec![Diagnostic::new(e)]),
+    }
+}
+
+/// The change hazards of a re-render (kpt feeds our earlier output back as items):
+/// refused changes as errors, else the warnings and one info line. Nothing without an
+/// earlier output (kustomize, a first render).
+fn earlier_output_hazards(
+    items: &[Value],
+    objects: &[Value],
+    owner: &str,
+    resolved: &spec::Resolved,
+    file: Option<&str>,
+    ctx: &plan::Context,
+) -> Result<(Vec<Diagnostic>, Option<String>), Vec<Diagnostic>> {
+    let earlier: Vec<Value> = items
+        .iter()
+        .filter(|i| annotations::get(i, render::OWNER_ANNOTATION) == Some(owner))
+        .cloned()
+        .collect();
+    if earlier.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let changes = plan::hazards::compare(&plan::hazards::Input {
+        previous: &earlier,
+        new: objects,
+        owner,
+        migration: resolved.storage.migration.as_ref(),
+        today: ctx.today,
+    });
+    let (errors, warnings, info) = plan::krm_results(&changes, file);
+    if errors.is_empty() {
+        Ok((warnings, info))
+    } else {
+        Err(errors)
     }
 }
 
@@ -178,6 +237,7 @@ struct Generated {
     mode: &'static str,
     namespace: String,
     warnings: Vec<Diagnostic>,
+    resolved: spec::Resolved,
 }
 
 /// Config document -> owned, sorted objects of the stack (no runner annotations).
@@ -205,8 +265,9 @@ fn generate(config: &Value, file: Option<&str>) -> Result<Generated, Vec<Diagnos
             spec::types::Mode::SimpleScalable => "SimpleScalable",
             spec::types::Mode::Distributed => "Distributed",
         },
-        namespace: resolved.namespace,
-        warnings: with_file(resolved.warnings),
+        namespace: resolved.namespace.clone(),
+        warnings: with_file(resolved.warnings.clone()),
+        resolved,
     })
 }
 
