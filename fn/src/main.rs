@@ -2,6 +2,7 @@
 //!
 //! * no arguments: KRM function (ResourceList on stdin -> ResourceList on stdout);
 //! * `render -f FILE|-`: plain YAML of the stack, for `kubectl apply -f -`;
+//! * `plan -f FILE|- [--from PREVIOUS]`: what the config deploys and what changes;
 //! * one path argument: kustomize legacy exec plugin (argv[1] is the config file).
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -9,7 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use loki_stack_fn::diagnostic::Diagnostics;
-use loki_stack_fn::{PlainTarget, process_bytes, render_plain, yaml::MAX_INPUT_BYTES};
+use loki_stack_fn::{PlainTarget, process_bytes_with, render_plain, yaml::MAX_INPUT_BYTES};
+
+mod plan_cli;
 
 const HELP: &str = "\
 loki-stack-fn: renders a complete Loki + Promtail logging stack from one LokiStack config.
@@ -22,6 +25,12 @@ USAGE:
                                          kpt fn eval --exec loki-stack-fn --fn-config FILE DIR
     loki-stack-fn render -f FILE       Plain multi-document YAML of the stack on stdout, for
                                        kubectl apply -f - (FILE '-' reads stdin).
+    loki-stack-fn plan -f FILE [--from PREVIOUS] [--output text|json] [--today YYYY-MM-DD]
+                                       What the config deploys (workloads and totals, storage,
+                                       retention, collection, access, monitoring); with --from
+                                       (an earlier render or `kubectl get -o yaml` of the live
+                                       objects), every change, refused / warning / info.
+                                       Exit 1 when a change is refused.
     loki-stack-fn CONFIG_FILE          kustomize legacy exec plugin protocol (what
                                        kubectl kustomize --enable-alpha-plugins runs): install
                                        this binary as
@@ -29,7 +38,8 @@ USAGE:
     loki-stack-fn --help | --version
 
 EXIT STATUS:
-    0  rendered;  1  the input or config was refused (errors name the field and file);
+    0  rendered (planned);  1  the input, config or change was refused (errors name the
+    field and file);
     2  wrong command-line usage;  3  I/O failure.
 
 The LokiStack reference, runners and examples are in the project README.
@@ -68,6 +78,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 "render needs exactly: render -f FILE (or - for stdin)",
             )),
         },
+        Some("plan") => plan_cli::run(args.get(1..).unwrap_or_default()),
         Some(arg) if arg.starts_with('-') => Ok(usage_error(&format!("unknown option {arg:?}"))),
         // kustomize legacy plugins get the config file first, maybe more args after it.
         Some(file) => plain(file, PlainTarget::KustomizePlugin),
@@ -105,7 +116,11 @@ fn krm() -> Result<ExitCode> {
         ));
     }
     let input = read_bounded(stdin.lock())?;
-    let output = process_bytes(&input);
+    // Today's date decides which schema periods of the earlier output are in effect.
+    let ctx = loki_stack_fn::plan::Context {
+        today: plan_cli::clock_today(),
+    };
+    let output = process_bytes_with(&input, &ctx);
     for d in &output.warnings {
         eprintln!("loki-stack-fn: warning: {d}");
     }
