@@ -17,13 +17,20 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render plan build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
 	@test -d "$(OVERLAY)/kubectl" || { echo "no overlay $(ENV): try one of: $$(ls $(STACK)/overlays)" >&2; exit 2; }
 	@command -v kubectl >/dev/null || { echo "make render needs kubectl on PATH" >&2; exit 2; }
 	@KUSTOMIZE_PLUGIN_HOME=$(PLUGIN_HOME) kubectl kustomize --enable-alpha-plugins $(OVERLAY)/kubectl
+
+## plan: build, then print the plan of overlay $(ENV): what it deploys; FROM=FILE (an earlier
+## render or `kubectl get -o yaml` of the live objects) adds what changes; OUTPUT=json, TODAY=YYYY-MM-DD
+plan: build
+	@test -d "$(OVERLAY)/config" || { echo "no overlay $(ENV): try one of: $$(ls $(STACK)/overlays)" >&2; exit 2; }
+	@command -v kubectl >/dev/null || { echo "make plan needs kubectl on PATH" >&2; exit 2; }
+	@kubectl kustomize $(OVERLAY)/config | $(BIN) plan -f - $(if $(FROM),--from $(FROM)) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(TODAY),--today $(TODAY))
 
 build:
 	@cargo build --release --locked --quiet --bin loki-stack-fn

@@ -134,7 +134,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     );
     match result {
         Ok(p) => {
-            for w in &p.summary.warnings {
+            for w in &p.warnings {
                 eprintln!("loki-stack-fn: warning: {w}");
             }
             if args.json {
@@ -145,7 +145,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             if p.refused() {
                 let n = p.changes.as_ref().map_or(0, |c| c.changes.refused);
                 eprintln!(
-                    "loki-stack-fn: error: {n} change{} refused (see the plan): nothing was applied",
+                    "loki-stack-fn: error: {n} change{} refused (see the plan)",
                     if n == 1 { " is" } else { "s are" }
                 );
                 return Ok(ExitCode::FAILURE);

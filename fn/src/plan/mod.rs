@@ -43,6 +43,9 @@ pub struct Plan {
     pub summary: summary::Summary,
     /// Null without earlier objects.
     pub changes: Option<PlanChanges>,
+    /// The config's warnings as diagnostics (in `summary.warnings` as text).
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +121,7 @@ pub fn plan(
             ctx.today,
         ),
         changes,
+        warnings: generated.warnings,
     })
 }
 

@@ -414,7 +414,7 @@ fn change(out: &mut Out, c: &Change) {
         let prefix = if c.severity == Severity::Refused {
             "way out: "
         } else {
-            ""
+            "what to do: "
         };
         plain.wrapped(&" ".repeat(11), 11, &format!("{prefix}{fix}"));
     }

@@ -95,10 +95,13 @@ impl Change {
         }
         s.push_str(&self.message);
         if let Some(f) = &self.fix {
+            if !s.ends_with('.') {
+                s.push('.');
+            }
             s.push_str(if self.severity == Severity::Refused {
                 " Way out: "
             } else {
-                " "
+                " What to do: "
             });
             s.push_str(f);
         }
