@@ -187,7 +187,7 @@ fn name(o: &Value) -> String {
 fn storage(r: &Resolved) -> Storage {
     let auth = &r.storage.auth;
     let (credentials, credentials_detail) = match (&r.storage.backend, &auth.secret) {
-        (Backend::Filesystem, _) => ("none", "filesystem: no credentials needed".to_owned()),
+        (Backend::Filesystem, _) => ("none", "none needed (filesystem)".to_owned()),
         (_, Some(s)) => (
             "secret",
             match &r.storage.backend {
