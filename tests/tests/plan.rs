@@ -327,13 +327,16 @@ fn kpt_rerender_warns_on_shorter_retention_and_refuses_an_edited_past_schema() {
     copy_dir(&stack_dir().join("base"), &pkg);
     let config = pkg.join("config/lokistack.yaml");
     let original = std::fs::read_to_string(&config).unwrap();
-    let out = kpt_render(&pkg);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        !out.stderr.contains("changes since"),
-        "first render: {}",
-        out.stderr
-    );
+    for run in ["first render", "unchanged re-render"] {
+        let out = kpt_render(&pkg);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        // kpt's round trip through the package files must not look like a change.
+        assert!(
+            !out.stderr.contains("changes since") && !out.stderr.contains("[warning]"),
+            "{run}: {}",
+            out.stderr
+        );
+    }
 
     std::fs::write(&config, original.replace("period: 72h", "period: 24h")).unwrap();
     let out = kpt_render(&pkg);
@@ -379,4 +382,15 @@ fn kpt_rerender_warns_on_shorter_retention_and_refuses_an_edited_past_schema() {
         "names the file: {all}"
     );
     assert_eq!(read_tree(&pkg), before, "kpt must write nothing");
+}
+
+#[test]
+fn the_readme_shows_the_real_plan_of_the_local_overlay() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let golden =
+        std::fs::read_to_string(root().join("tests/golden/plan/overlays-local.txt")).unwrap();
+    assert!(
+        readme.contains(&format!("```\n{golden}```\n")),
+        "README's sample plan differs from tests/golden/plan/overlays-local.txt: paste it again"
+    );
 }

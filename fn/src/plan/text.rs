@@ -455,3 +455,44 @@ pub fn render(plan: &Plan, color: bool) -> String {
     }
     out.text
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{Context, Day, Earlier, plan};
+
+    #[test]
+    fn colour_only_when_asked_and_wrapped_at_100_columns() {
+        let config = "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec: {profile: local, retention: {period: 7d}}\n";
+        let earlier = crate::render_plain(config, None, crate::PlainTarget::Apply)
+            .unwrap()
+            .yaml;
+        let shorter = config.replace("7d", "3d");
+        let ctx = Context::on(Day::parse("2026-05-01").unwrap());
+        let p = plan(
+            &shorter,
+            None,
+            Some(Earlier {
+                text: &earlier,
+                name: "e",
+            }),
+            &ctx,
+        )
+        .unwrap();
+        let plain = p.to_text(false);
+        let color = p.to_text(true);
+        assert!(!plain.contains('\u{1b}'));
+        assert!(color.contains("\u{1b}[33mWARNING\u{1b}[0m"), "{color}");
+        assert!(plain.contains("  WARNING  spec.retention.period: all logs: retention shortened"));
+        // Tables may be wider; prose is wrapped.
+        for line in plain
+            .lines()
+            .filter(|l| !l.contains("REPLICAS") && !l.contains("StatefulSet  "))
+        {
+            assert!(line.chars().count() <= 100, "{line:?}");
+        }
+        let stripped = ["\u{1b}[1m", "\u{1b}[33m", "\u{1b}[2m", "\u{1b}[0m"]
+            .iter()
+            .fold(color.clone(), |s, code| s.replace(code, ""));
+        assert_eq!(stripped, plain);
+    }
+}
