@@ -327,3 +327,26 @@ fn objects_of_other_stacks_and_unreadable_configs() {
         Severity::Warning
     );
 }
+
+#[test]
+fn malformed_earlier_objects_never_panic() {
+    let new = render(LOCAL);
+    let odd = [
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "loki", "namespace": "logging", "annotations": {"lokistack.krm.dev/owner": "LokiStack/loki"}},
+            "spec": {"replicas": u64::MAX, "volumeClaimTemplates": [{"metadata": {"name": "storage"}, "spec": "x"}], "selector": 3}}),
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "gone", "namespace": "logging", "annotations": {"lokistack.krm.dev/owner": "LokiStack/loki"}},
+            "spec": {"replicas": u64::MAX, "volumeClaimTemplates": [{"metadata": {"name": "data"}}]}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "loki", "annotations": {"lokistack.krm.dev/owner": "LokiStack/loki"}},
+            "data": {"config.yaml": 7}}),
+        json!({"kind": "Deployment", "metadata": {"annotations": {"lokistack.krm.dev/owner": "LokiStack/loki"}}, "spec": []}),
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "promtail", "namespace": "logging",
+            "annotations": {"lokistack.krm.dev/owner": "LokiStack/loki"}}, "data": {"promtail.yaml": "!!"}}),
+    ];
+    let c = compare_with(&odd, &new, today());
+    assert!(c.refused >= 1, "the selector changes: {:#?}", c.items);
+    let gone = only(&c, "pvcs-orphaned");
+    assert!(gone.message.contains("data-gone-999") && !gone.message.contains("data-gone-1000"));
+}

@@ -29,6 +29,9 @@ const STATEFULSET_MUTABLE: [&str; 7] = [
     "minReadySeconds",
 ];
 
+/// Most PVC names listed per claim template.
+const MAX_ORDINALS: u64 = 1000;
+
 fn kind(id: &Id) -> &str {
     &id.1
 }
@@ -72,7 +75,8 @@ fn pvcs_of(ctx: &Ctx<'_>, id: &Id, p: &Previous) -> Vec<String> {
     let (_, _, ns, name) = id;
     let mut out: Vec<String> = Vec::new();
     for claim in claim_names(&p.object) {
-        for i in 0..p.replicas.unwrap_or(1) {
+        // Bounded: a hand-edited `replicas` must not make the list endless.
+        for i in 0..p.replicas.unwrap_or(1).min(MAX_ORDINALS) {
             out.push(format!("{claim}-{name}-{i}"));
         }
         let prefix = format!("{claim}-{name}-");
