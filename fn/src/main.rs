@@ -39,8 +39,7 @@ USAGE:
 
 EXIT STATUS:
     0  rendered (planned);  1  the input, config or change was refused (errors name the
-    field and file);
-    2  wrong command-line usage;  3  I/O failure.
+       field and file);  2  wrong command-line usage;  3  I/O failure.
 
 The LokiStack reference, runners and examples are in the project README.
 ";
