@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render rendered check-rendered flux-artifact build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render rendered check-rendered flux-artifact plan build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -43,6 +43,13 @@ flux-artifact: check-rendered
 	@rm -rf target/flux-artifact && mkdir -p target/flux-artifact/$(STACK)
 	@cp -R $(STACK)/rendered target/flux-artifact/$(STACK)/
 	@echo "target/flux-artifact: $(STACK)/rendered ($$(cd $(STACK)/rendered && echo *))"
+
+## plan: build, then print the plan of overlay $(ENV): what it deploys; FROM=FILE (an earlier
+## render or `kubectl get -o yaml` of the live objects) adds what changes; OUTPUT=json, TODAY=YYYY-MM-DD
+plan: build
+	@test -d "$(OVERLAY)/config" || { echo "no overlay $(ENV): try one of: $$(ls $(STACK)/overlays)" >&2; exit 2; }
+	@command -v kubectl >/dev/null || { echo "make plan needs kubectl on PATH" >&2; exit 2; }
+	@kubectl kustomize $(OVERLAY)/config | $(BIN) plan -f - $(if $(FROM),--from $(FROM)) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(TODAY),--today $(TODAY))
 
 build:
 	@cargo build --release --locked --quiet --bin loki-stack-fn

@@ -14,6 +14,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod krm;
+pub mod plan;
 pub mod render;
 pub mod rendered;
 pub mod spec;
@@ -61,11 +62,17 @@ pub struct Plain {
 /// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
 /// invalid UTF-8 with an error result instead of failing to read it.
 pub fn process_bytes(input: &[u8]) -> Output {
-    process_bytes_within(input, DEFAULT_MAX_INPUT_BYTES)
+    process_bytes_with(input, &plan::Context::default(), DEFAULT_MAX_INPUT_BYTES)
 }
 
 /// [`process_bytes`] with another input limit (at most [`HARD_MAX_INPUT_BYTES`]).
 pub fn process_bytes_within(input: &[u8], max_input_bytes: usize) -> Output {
+    process_bytes_with(input, &plan::Context::default(), max_input_bytes)
+}
+
+/// [`process_bytes`] knowing today's date (for the change hazards of a re-render), with
+/// an input limit (at most [`HARD_MAX_INPUT_BYTES`]).
+pub fn process_bytes_with(input: &[u8], ctx: &plan::Context, max_input_bytes: usize) -> Output {
     let max = max_input_bytes.min(HARD_MAX_INPUT_BYTES);
     if input.len() > max {
         return failure(
@@ -78,7 +85,7 @@ pub fn process_bytes_within(input: &[u8], max_input_bytes: usize) -> Output {
         );
     }
     match std::str::from_utf8(input) {
-        Ok(text) => process_within(text, max),
+        Ok(text) => process_within(text, ctx, max),
         Err(e) => failure(
             &[],
             None,
@@ -92,21 +99,30 @@ pub fn process_bytes_within(input: &[u8], max_input_bytes: usize) -> Output {
 
 /// Runs the function on a ResourceList (YAML or JSON).
 pub fn process(input: &str) -> Output {
-    process_within(input, DEFAULT_MAX_INPUT_BYTES)
+    process_with(input, &plan::Context::default())
 }
 
-fn process_within(input: &str, max_input_bytes: usize) -> Output {
+/// [`process`] knowing today's date: kpt feeds the earlier output back, and a change to
+/// it that would lose data or fail to apply is refused (README, "Change hazards").
+pub fn process_with(input: &str, ctx: &plan::Context) -> Output {
+    process_within(input, ctx, DEFAULT_MAX_INPUT_BYTES)
+}
+
+fn process_within(input: &str, ctx: &plan::Context, max_input_bytes: usize) -> Output {
     if input.len() > max_input_bytes.min(HARD_MAX_INPUT_BYTES) {
-        return process_bytes_within(input.as_bytes(), max_input_bytes);
+        return process_bytes_with(input.as_bytes(), ctx, max_input_bytes);
     }
     match krm::resource_list::read(input) {
-        Ok(list) => process_list(&list),
+        Ok(list) => process_list(&list, ctx),
         Err(d) => failure(&[], None, vec![d]),
     }
 }
 
 /// The function on a ResourceList read either way (text items or trees).
-pub(crate) fn process_list(list: &krm::resource_list::ResourceList<'_>) -> Output {
+pub(crate) fn process_list(
+    list: &krm::resource_list::ResourceList<'_>,
+    ctx: &plan::Context,
+) -> Output {
     let Some(config) = list.function_config.as_ref() else {
         return failure(
             &list.items,
@@ -131,11 +147,23 @@ pub(crate) fn process_list(list: &krm::resource_list::ResourceList<'_>) -> Outpu
     if let Err(diags) = krm::package::check_conflicts(&kept, &objects) {
         return failure(&list.items, Some(config), diags);
     }
+    let (hazard_warnings, changes_info) = match earlier_output_hazards(
+        &list.items,
+        &objects,
+        &generated.owner,
+        &generated.resolved,
+        file.as_deref(),
+        ctx,
+    ) {
+        Ok(found) => found,
+        Err(diags) => return failure(&list.items, Some(config), diags),
+    };
     let count = objects.len() - 1;
     let resource = Some(resource_ref(config));
     let index = annotations::index_of(config);
-    let mut results: Vec<KrmResult> = generated
-        .warnings
+    let mut warnings = generated.warnings;
+    warnings.extend(hazard_warnings);
+    let mut results: Vec<KrmResult> = warnings
         .iter()
         .map(|d| KrmResult::warning(d, resource.clone(), index))
         .collect();
@@ -143,16 +171,57 @@ pub(crate) fn process_list(list: &krm::resource_list::ResourceList<'_>) -> Outpu
         "rendered {count} objects for {} (profile {}, mode {}, namespace {})",
         generated.owner, generated.profile, generated.mode, generated.namespace
     )));
+    results.extend(changes_info.map(KrmResult::info));
     let kept: Vec<&Item<'_>> = kept.into_iter().map(|(_, item)| item).collect();
     match krm::resource_list::serialize(&kept, &objects, Some(config), &results) {
         Ok(resource_list) => Output {
             resource_list,
             success: true,
             diagnostics: Vec::new(),
-            warnings: generated.warnings,
+            warnings,
             generated: objects,
         },
         Err(e) => failure(&list.items, Some(config), vec![Diagnostic::new(e)]),
+    }
+}
+
+/// The change hazards of a re-render (kpt feeds our earlier output back as items):
+/// refused changes as errors, else the warnings and one info line. Nothing without an
+/// earlier output (kustomize, a first render).
+fn earlier_output_hazards(
+    items: &[Item<'_>],
+    objects: &[Value],
+    owner: &str,
+    resolved: &spec::Resolved,
+    file: Option<&str>,
+    ctx: &plan::Context,
+) -> Result<(Vec<Diagnostic>, Option<String>), Vec<Diagnostic>> {
+    let earlier: Vec<Value> = items
+        .iter()
+        .filter(|i| i.owner() == Some(owner))
+        .map(|i| {
+            i.to_value().map_err(|e| {
+                vec![Diagnostic::new(format!(
+                    "reading this stack's earlier output back: {e}"
+                ))]
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if earlier.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let changes = plan::hazards::compare(&plan::hazards::Input {
+        previous: &earlier,
+        new: objects,
+        owner,
+        migration: resolved.storage.migration.as_ref(),
+        today: ctx.today,
+    });
+    let (errors, warnings, info) = plan::krm_results(&changes, file);
+    if errors.is_empty() {
+        Ok((warnings, info))
+    } else {
+        Err(errors)
     }
 }
 
@@ -205,6 +274,7 @@ struct Generated {
     mode: &'static str,
     namespace: String,
     warnings: Vec<Diagnostic>,
+    resolved: spec::Resolved,
 }
 
 /// Config document -> owned, sorted objects of the stack (no runner annotations).
@@ -232,8 +302,9 @@ fn generate(config: &Value, file: Option<&str>) -> Result<Generated, Vec<Diagnos
             spec::types::Mode::SimpleScalable => "SimpleScalable",
             spec::types::Mode::Distributed => "Distributed",
         },
-        namespace: resolved.namespace,
-        warnings: with_file(resolved.warnings),
+        namespace: resolved.namespace.clone(),
+        warnings: with_file(resolved.warnings.clone()),
+        resolved,
     })
 }
 

@@ -3,6 +3,7 @@
 //! * no arguments: KRM function (ResourceList on stdin -> ResourceList on stdout);
 //! * `render -f FILE|-`: plain YAML of the stack, for `kubectl apply -f -`;
 //! * `render -f FILE|- --out-dir DIR`: the stack as a directory for GitOps (`out_dir.rs`);
+//! * `plan -f FILE|- [--from PREVIOUS]`: what the config deploys and what changes;
 //! * one path argument: kustomize legacy exec plugin (argv[1] is the config file).
 
 mod out_dir;
@@ -15,9 +16,11 @@ use anyhow::{Context, Result};
 use loki_stack_fn::diagnostic::Diagnostics;
 use loki_stack_fn::rendered::{KUSTOMIZATION, render_dir};
 use loki_stack_fn::{
-    DEFAULT_MAX_INPUT_BYTES, HARD_MAX_INPUT_BYTES, PlainTarget, process_bytes_within, render_plain,
+    DEFAULT_MAX_INPUT_BYTES, HARD_MAX_INPUT_BYTES, PlainTarget, process_bytes_with, render_plain,
     yaml::MAX_DOCUMENT_BYTES,
 };
+
+mod plan_cli;
 
 const HELP: &str = "\
 loki-stack-fn: renders a complete Loki + Promtail logging stack from one LokiStack config.
@@ -39,6 +42,12 @@ USAGE:
                                        removed objects disappear); a DIR holding any file
                                        loki-stack-fn did not write is refused, and a refused
                                        config leaves DIR as it was.
+    loki-stack-fn plan -f FILE [--from PREVIOUS] [--output text|json] [--today YYYY-MM-DD]
+                                       What the config deploys (workloads and totals, storage,
+                                       retention, collection, access, monitoring); with --from
+                                       (an earlier render or `kubectl get -o yaml` of the live
+                                       objects), every change, refused / warning / info.
+                                       Exit 1 when a change is refused.
     loki-stack-fn CONFIG_FILE          kustomize legacy exec plugin protocol (what
                                        kubectl kustomize --enable-alpha-plugins runs): install
                                        this binary as
@@ -50,8 +59,8 @@ ENVIRONMENT:
                                        Gi suffix (default 64Mi, at most 1Gi)
 
 EXIT STATUS:
-    0  rendered;  1  the input or config was refused (errors name the field and file);
-    2  wrong command-line usage;  3  I/O failure.
+    0  rendered (planned);  1  the input, config or change was refused (errors name the
+       field and file);  2  wrong command-line usage;  3  I/O failure.
 
 The LokiStack reference, runners and examples are in the project README.
 ";
@@ -90,6 +99,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 "{why}: render needs -f FILE (or - for stdin), optionally --out-dir DIR"
             ))),
         },
+        Some("plan") => plan_cli::run(args.get(1..).unwrap_or_default()),
         Some(arg) if arg.starts_with('-') => Ok(usage_error(&format!("unknown option {arg:?}"))),
         // kustomize legacy plugins get the config file first, maybe more args after it.
         Some(file) => plain(file, PlainTarget::KustomizePlugin),
@@ -168,7 +178,11 @@ fn krm() -> Result<ExitCode> {
         )));
     };
     let input = read_bounded(stdin.lock(), max)?;
-    let output = process_bytes_within(&input, max);
+    // Today's date decides which schema periods of the earlier output are in effect.
+    let ctx = loki_stack_fn::plan::Context {
+        today: plan_cli::clock_today(),
+    };
+    let output = process_bytes_with(&input, &ctx, max);
     for d in &output.warnings {
         eprintln!("loki-stack-fn: warning: {d}");
     }

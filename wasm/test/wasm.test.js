@@ -80,6 +80,82 @@ for (const [name, config] of overlayConfigs()) {
   });
 }
 
+// plan: the summary and the change hazards, with today's date as an argument.
+const TODAY = "2026-05-01";
+
+for (const [name, config] of overlayConfigs()) {
+  test(`plan: ${name} equals plan --today, text and JSON`, () => {
+    const file = path.join(tmp, `plan-${name.replace(/\//g, "_")}`);
+    fs.writeFileSync(file, config);
+    const text = runNative(["plan", "-f", file, "--today", TODAY]);
+    const json = runNative(["plan", "-f", file, "--today", TODAY, "--output", "json"]);
+    const w = wasm.plan(config, file, null, TODAY);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(w.ok, true, JSON.stringify(w.errors));
+    assert.equal(w.text, text.stdout);
+    assert.deepEqual(w.plan, JSON.parse(json.stdout));
+    assert.equal(w.plan.today, TODAY);
+    assert.equal(stderrOf(w), text.stderr);
+  });
+}
+
+test("plan: the date decides which schema periods are in effect", () => {
+  const config = overlayConfigs().find(([n]) => n === "overlays/local")[1]
+    .replace("spec:\n", "spec:\n  schemas:\n  - {from: \"2024-01-01\", version: v13}\n  - {from: \"2026-06-01\", version: v13}\n");
+  const before = wasm.plan(config, null, null, "2026-05-31").plan.schemas.map((s) => s.state);
+  const after = wasm.plan(config, null, null, "2026-06-01").plan.schemas.map((s) => s.state);
+  assert.deepEqual(before, ["inEffect", "future"]);
+  assert.deepEqual(after, ["inEffect", "inEffect"]);
+  assert.deepEqual(wasm.plan(config).plan.schemas.map((s) => s.state), ["unknown", "unknown"]);
+  assert.throws(() => wasm.plan(config, null, null, "1 May 2026"), /today: invalid date/);
+  assert.throws(() => wasm.process(resourceList(config, []), "2026-13-01"), /today: invalid date/);
+});
+
+test("plan: changes since an earlier render, as the CLI's --from", () => {
+  const config = overlayConfigs().find(([n]) => n === "overlays/local")[1];
+  const previous = runNative(["render", "-f", "-"], config).stdout;
+  const prevFile = path.join(tmp, "previous");
+  fs.writeFileSync(prevFile, previous);
+  const shorter = config.replace("period: 72h", "period: 24h");
+  const w = wasm.plan(shorter, null, previous, TODAY);
+  assert.equal(w.ok, true);
+  const warned = w.plan.changes.items.filter((c) => c.severity === "warning");
+  assert.deepEqual(warned.map((c) => c.code), ["retention-shortened"]);
+  assert.match(warned[0].message, /deletes up to 2 days of logs/);
+  const n = runNative(["plan", "-f", "-", "--from", prevFile, "--today", TODAY], shorter);
+  assert.equal(w.text, n.stdout.replace(`Changes since ${prevFile}`, "Changes since previous"));
+
+  // A schema period in effect moved into the past: refused (ok false), the way out given.
+  const moved = config.replace("spec:\n", "spec:\n  schemas: [{from: \"2023-06-01\", version: v13}]\n");
+  const r = wasm.plan(moved, null, previous, TODAY);
+  assert.equal(r.ok, false);
+  assert.equal(r.errors.length, 0);
+  const refused = r.plan.changes.items.filter((c) => c.severity === "refused");
+  assert.deepEqual(refused.map((c) => c.field), ["spec.schemas", "spec.schemas[0].from"]);
+  assert.match(refused[0].fix, /"2026-05-02" \(tomorrow\)/);
+});
+
+test("process: a re-render of an earlier output is checked with the given date", () => {
+  const config = "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata:\n  name: loki\n" +
+    "  annotations:\n    config.kubernetes.io/path: lokistack.yaml\nspec:\n  profile: local\n  retention: {period: 72h}\n";
+  const first = runNative([], resourceList(config, [config])).stdout;
+  // The config changed (a past schema period moved): kpt feeds the earlier output back.
+  const schema = "    schemas:\n    - from: \"2023-06-01\"\n      version: v13\n";
+  const input = first.replace(/\nfunctionConfig:\n((?:  .*\n)*)/, (m, body) =>
+    `\nfunctionConfig:\n${body.replace(/\n  spec:\n/, `\n  spec:\n${schema}`)}`);
+  assert.notEqual(input, first, "the functionConfig was edited");
+  const today = new Date().toISOString().slice(0, 10);
+  const n = runNative([], input);
+  const w = wasm.process(input, today);
+  assert.equal(n.code, 1, n.stderr);
+  assert.equal(w.ok, false);
+  assert.equal(w.resourceList, n.stdout);
+  assert.equal(stderrOf(w), n.stderr);
+  assert.ok(w.errors.some((e) => e.field === "spec.schemas" && /in effect since 2024-01-01/.test(e.message)));
+  // Without a date the earlier periods count as in effect: the same refusal.
+  assert.equal(wasm.process(input).ok, false);
+});
+
 const refusals = JSON.parse(fs.readFileSync(path.join(root, "tests/data/refusals.json"), "utf8"));
 test("there are refusal cases", () => assert.ok(refusals.length >= 30));
 
@@ -147,6 +223,8 @@ test("the npm package resolves through its exports and packs what it needs", () 
     const dts = fs.readFileSync(path.join(pkgDir, types), "utf8");
     assert.match(dts, /export function render\(config_yaml: string, file\?: string \| null\): RenderResult;/);
     assert.match(dts, /export interface Diagnostic/);
+    assert.match(dts, /export function plan\(config_yaml: string, file\?: string \| null, previous_yaml\?: string \| null, today\?: string \| null\): PlanResult;/);
+    assert.match(dts, /export function process\(resource_list_yaml: string, today\?: string \| null\): ProcessResult;/);
   }
   const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"],
     { cwd: pkgDir, encoding: "utf8" }))[0];

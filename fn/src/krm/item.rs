@@ -97,6 +97,22 @@ impl Item<'_> {
         }
     }
 
+    /// The item as a tree: parsed from its text for a text item (the few items that are
+    /// this stack's earlier output, which a re-render compares with the new objects).
+    pub fn to_value(&self) -> Result<Value, String> {
+        match self {
+            Item::Text(t) => {
+                let mut text = String::with_capacity(t.text.len());
+                write_shifted(&mut text, t.text, t.shift);
+                let seq: Vec<Value> = crate::yaml::from_str(&text)?;
+                seq.into_iter()
+                    .next()
+                    .ok_or_else(|| "an empty sequence entry".to_owned())
+            }
+            Item::Tree(v) => Ok(v.clone()),
+        }
+    }
+
     /// Appends the item as an entry of a block sequence at column 0.
     pub fn write(&self, out: &mut String) {
         match self {

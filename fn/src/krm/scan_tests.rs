@@ -53,7 +53,10 @@ fn same_as_tree(input: &str) -> Vec<Value> {
         items: fast.items,
         function_config: fast.function_config,
     };
-    let (a, b) = (crate::process_list(&fast), crate::process_list(&tree));
+    let (a, b) = (
+        crate::process_list(&fast, &Default::default()),
+        crate::process_list(&tree, &Default::default()),
+    );
     let doc = |s: &str| crate::yaml::from_str::<Value>(s).unwrap();
     assert_eq!(a.success, b.success, "{input}");
     assert_eq!(a.diagnostics, b.diagnostics, "{input}");
@@ -234,7 +237,7 @@ fn our_earlier_output_is_dropped_and_conflicts_refused_alike() {
         items: fast.items,
         function_config: fast.function_config,
     };
-    let out = crate::process_list(&list);
+    let out = crate::process_list(&list, &Default::default());
     assert!(!out.success);
     assert_eq!(out.diagnostics[0].field.as_deref(), Some("items[1]"));
     assert_eq!(out.diagnostics[0].file.as_deref(), Some("ns.yaml"));

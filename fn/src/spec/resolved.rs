@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
-use super::types::{LogLevel, Mode, Output, PolicyKind, Profile, Size, SseType, TolerationSpec};
+use super::types::{
+    LogLevel, Mode, OldLogs, Output, PolicyKind, Profile, Size, SseType, TolerationSpec,
+};
 use crate::diagnostic::Diagnostic;
 
 #[derive(Debug, Clone)]
@@ -307,6 +309,15 @@ pub struct Amounts {
 pub struct Storage {
     pub backend: Backend,
     pub auth: StorageAuth,
+    /// `spec.storage.migration`: the store a switch leaves (checked on change).
+    pub migration: Option<Migration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// [`Backend::store_id`] of the store left behind.
+    pub from: String,
+    pub old_logs: OldLogs,
 }
 
 /// Where chunks and the index live. Filesystem only in SingleBinary (the PVC).
@@ -324,6 +335,19 @@ impl Backend {
             Backend::Filesystem => "filesystem",
             Backend::S3(_) => "s3",
             Backend::Gcs(_) => "gcs",
+        }
+    }
+
+    /// Which store logs are in: `filesystem`, `s3://<bucket>`, `s3://<endpoint>/<bucket>`
+    /// or `gcs://<bucket>`. Two configs with different ids keep logs in different places.
+    pub fn store_id(&self) -> String {
+        match self {
+            Backend::Filesystem => "filesystem".to_owned(),
+            Backend::S3(s3) => match &s3.endpoint {
+                Some(endpoint) => format!("s3://{endpoint}/{}", s3.bucket),
+                None => format!("s3://{}", s3.bucket),
+            },
+            Backend::Gcs(gcs) => format!("gcs://{}", gcs.bucket),
         }
     }
 }

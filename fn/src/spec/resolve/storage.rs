@@ -2,7 +2,9 @@
 
 use super::Checker;
 use crate::spec::names;
-use crate::spec::resolved::{Backend, Gcs, S3, Sse, Storage, StorageAuth, StorageSecret};
+use crate::spec::resolved::{
+    Backend, Gcs, Migration, S3, Sse, Storage, StorageAuth, StorageSecret,
+};
 use crate::spec::types::{Mode, Profile, Spec, SseType, StorageSpec};
 
 pub(super) fn storage(
@@ -76,13 +78,90 @@ pub(super) fn storage(
              (spec.storage.auth.serviceAccountAnnotations)",
         );
     }
+    let migration = migration(c, &given, backend.as_ref());
     if c.errors.len() != before {
         return None;
     }
     Some(Storage {
         backend: backend?,
         auth: auth?,
+        migration,
     })
+}
+
+/// `spec.storage.migration`: names the store a switch leaves, in [`Backend::store_id`]
+/// form, and what becomes of its logs. Whether the switch happens is only known on
+/// change (`plan --from`, kpt re-render), where it is checked against the earlier config.
+fn migration(c: &mut Checker, given: &StorageSpec, backend: Option<&Backend>) -> Option<Migration> {
+    let m = given.migration.as_ref()?;
+    let field = "spec.storage.migration";
+    let forms =
+        "\"filesystem\", \"s3://<bucket>\", \"s3://<endpoint>/<bucket>\" or \"gcs://<bucket>\"";
+    let from = match m.from.as_deref() {
+        None | Some("") => {
+            c.error(
+                &format!("{field}.from"),
+                format!("required: the store the running stack uses ({forms}; `loki-stack-fn plan` prints it)"),
+            );
+            None
+        }
+        Some(f) if !is_store_id(f) => {
+            c.error(
+                &format!("{field}.from"),
+                format!("invalid store {f:?}: write {forms}"),
+            );
+            None
+        }
+        Some(f) if backend.is_some_and(|b| b.store_id() == f) => {
+            c.error(
+                &format!("{field}.from"),
+                format!(
+                    "{f:?} is the store this config uses: spec.storage.migration.from names the \
+                     store the running stack uses and this config leaves"
+                ),
+            );
+            None
+        }
+        Some(f) => Some(f.to_owned()),
+    };
+    let old_logs = m.old_logs.or_else(|| {
+        c.error(
+            &format!("{field}.oldLogs"),
+            "required: Abandon (Loki no longer reads the logs in the old store) or Copied \
+             (you copied its chunks and index to the new store before the switch)",
+        );
+        None
+    });
+    Some(Migration {
+        from: from?,
+        old_logs: old_logs?,
+    })
+}
+
+fn is_store_id(s: &str) -> bool {
+    let bucket_ok = |b: &str| {
+        !b.is_empty()
+            && b.bytes()
+                .all(|x| x.is_ascii_alphanumeric() || matches!(x, b'-' | b'_' | b'.'))
+    };
+    if s == "filesystem" {
+        return true;
+    }
+    if let Some(rest) = s.strip_prefix("gcs://") {
+        return bucket_ok(rest);
+    }
+    if let Some(rest) = s.strip_prefix("s3://") {
+        return match rest.rsplit_once('/') {
+            Some((endpoint, bucket)) => {
+                bucket_ok(bucket)
+                    && !endpoint.is_empty()
+                    && !endpoint.contains('/')
+                    && !endpoint.chars().any(char::is_whitespace)
+            }
+            None => bucket_ok(rest),
+        };
+    }
+    false
 }
 
 /// S3 bucket names: 3-63 characters, lowercase letters, digits, '-' and '.'.

@@ -358,6 +358,38 @@ pub struct StorageSpec {
     pub gcs: Option<GcsSpec>,
     /// Credentials, only ever by reference.
     pub auth: Option<StorageAuthSpec>,
+    /// Acknowledges a switch of the object store (backend or bucket) of a running stack.
+    pub migration: Option<StorageMigrationSpec>,
+}
+
+/// `spec.storage.migration`: a store switch is refused on change (`plan --from`, kpt)
+/// unless it says which store it leaves and what becomes of the logs there.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StorageMigrationSpec {
+    /// The store the running stack uses, as `plan` prints it: `filesystem`,
+    /// `s3://<bucket>`, `s3://<endpoint>/<bucket>` or `gcs://<bucket>`.
+    pub from: Option<String>,
+    /// What becomes of the logs in that store.
+    pub old_logs: Option<OldLogs>,
+}
+
+/// The logs already in the store a migration leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum OldLogs {
+    /// Left where they are: Loki no longer reads them (delete them yourself).
+    Abandon,
+    /// Copied (chunks and index) to the new store before the switch.
+    Copied,
+}
+
+impl OldLogs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Abandon => "Abandon",
+            Self::Copied => "Copied",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
