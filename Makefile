@@ -47,7 +47,7 @@ image: image-tools
 	@tools/build-image.sh target/image/oci
 
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
-test: tools lint build $(PLUGIN) image wasm
+test: tools lint build $(PLUGIN) image wasm check-schema
 	cargo nextest run --workspace --locked --no-fail-fast
 	$(MAKE) --no-print-directory wasm-test
 
@@ -102,6 +102,16 @@ kustomize: $(CACHE)/tools/bin/kustomize
 $(CACHE)/tools/bin/kustomize: tools/install-kustomize.sh
 	tools/install-kustomize.sh $(CACHE)/tools
 
+## schema: regenerate the committed JSON Schema of the LokiStack config from the types
+.PHONY: schema check-schema
+SCHEMA := schema/lokistack.schema.json
+schema: build
+	$(BIN) schema > $(SCHEMA)
+
+## check-schema: the committed schema is what the code generates (make test runs it)
+check-schema: build
+	@$(BIN) schema | diff -u $(SCHEMA) - || { echo "$(SCHEMA) is stale: run make schema and commit it" >&2; exit 1; }
+
 ## golden: regenerate tests/golden/ from the current code (review the diff before committing)
 golden: build
 	UPDATE_GOLDEN=1 cargo nextest run --workspace --locked -E 'test(golden)'
@@ -112,7 +122,7 @@ bench: build
 
 lock-python-tools:
 	rm -rf $(CACHE)/lock-venv && python3 -m venv $(CACHE)/lock-venv
-	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime
+	$(CACHE)/lock-venv/bin/pip install --quiet checkov check-jsonschema kubernetes-validate jsonschema PyYAML websocket-client wasmtime
 	{ head -2 tools/requirements.txt; $(CACHE)/lock-venv/bin/pip freeze; } > tools/requirements.txt.new
 	mv tools/requirements.txt.new tools/requirements.txt
 

@@ -2,6 +2,7 @@
 //!
 //! * no arguments: KRM function (ResourceList on stdin -> ResourceList on stdout);
 //! * `render -f FILE|-`: plain YAML of the stack, for `kubectl apply -f -`;
+//! * `schema`: the JSON Schema of a LokiStack config, for editors and validators;
 //! * one path argument: kustomize legacy exec plugin (argv[1] is the config file).
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -22,6 +23,8 @@ USAGE:
                                          kpt fn eval --exec loki-stack-fn --fn-config FILE DIR
     loki-stack-fn render -f FILE       Plain multi-document YAML of the stack on stdout, for
                                        kubectl apply -f - (FILE '-' reads stdin).
+    loki-stack-fn schema               JSON Schema (draft-07) of the LokiStack config on stdout
+                                       (the repository's schema/lokistack.schema.json).
     loki-stack-fn CONFIG_FILE          kustomize legacy exec plugin protocol (what
                                        kubectl kustomize --enable-alpha-plugins runs): install
                                        this binary as
@@ -68,6 +71,11 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 "render needs exactly: render -f FILE (or - for stdin)",
             )),
         },
+        Some("schema") if args.len() == 1 => {
+            write_stdout(&loki_stack_fn::spec::schema::to_pretty_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("schema") => Ok(usage_error("schema takes no arguments")),
         Some(arg) if arg.starts_with('-') => Ok(usage_error(&format!("unknown option {arg:?}"))),
         // kustomize legacy plugins get the config file first, maybe more args after it.
         Some(file) => plain(file, PlainTarget::KustomizePlugin),

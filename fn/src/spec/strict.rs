@@ -36,11 +36,9 @@ fn integral(n: &Number) -> Option<Number> {
         // 2^63 and 2^64 are exact as f64; the bounds are exclusive.
         let in_range = f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0;
         if in_range && f < 0.0 {
-            #[allow(clippy::cast_possible_truncation)]
             return Some(Number::from(f as i64));
         }
         if in_range && f < 18_446_744_073_709_551_616.0 {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             return Some(Number::from(f as u64));
         }
     }
