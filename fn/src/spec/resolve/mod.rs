@@ -6,6 +6,8 @@ mod cardinality;
 mod collector;
 mod network;
 mod observability;
+#[cfg(test)]
+mod regression_tests;
 mod retention;
 mod storage;
 mod topology;
