@@ -25,7 +25,7 @@ pub struct DatasourceSpec {
     #[schemars(transform = rules::dns_label)]
     pub namespace: Option<String>,
     /// The datasource's name in Grafana. Default `Loki`.
-    #[schemars(transform = rules::non_empty)]
+    #[schemars(transform = rules::not_blank)]
     pub name: Option<String>,
     /// The datasource's uid (dashboards refer to it): 1 to 40 letters, digits, `-` or
     /// `_`. Default `loki`.
@@ -52,7 +52,7 @@ pub struct DatasourceSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DerivedFieldSpec {
     /// Required: the field's name, e.g. `TraceID`.
-    #[schemars(transform = rules::non_empty)]
+    #[schemars(transform = rules::not_blank)]
     pub name: Option<String>,
     /// Required: a regex with one capture group (the value), e.g. `traceID=(\w+)`, or a
     /// label name with `matcherType: label` (structured metadata such as `trace_id`).

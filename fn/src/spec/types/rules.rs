@@ -26,10 +26,36 @@ pub const DURATION: &str =
 /// `quantity::Quantity::parse`: a number with a Kubernetes suffix or an exponent.
 pub const QUANTITY: &str =
     r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTP]i|[numkMGTP])?$";
-/// `names::check_image`: a tag (`repo:tag`) or a digest (`repo@sha256:<64 hex>`).
-pub const IMAGE: &str = "^([^@]*@sha256:[0-9a-fA-F]{64}|([^@]*/)?[^/@:]*:[^/@]+)$";
+/// Rust's `char::is_whitespace` (Unicode White_Space) and `char::is_control` (Cc), as
+/// the inside of a character class: what several checks refuse anywhere in a value.
+macro_rules! space_or_control {
+    () => {
+        r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    };
+}
+/// Whitespace only (`str::trim`).
+macro_rules! space {
+    () => {
+        r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    };
+}
+/// `names::check_image`: a tag (`repo:tag`) or a digest (`repo@sha256:<64 hex>`),
+/// without spaces or control characters.
+pub const IMAGE: &str = concat!(
+    "^([^@",
+    space_or_control!(),
+    "]*@sha256:[0-9a-fA-F]{64}|([^@",
+    space_or_control!(),
+    "]*/)?[^/@:",
+    space_or_control!(),
+    "]*:[^/@",
+    space_or_control!(),
+    "]+)$"
+);
 /// ... and the tag is not `latest`.
 pub const IMAGE_LATEST: &str = "^([^@]*/)?[^/@:]*:latest$";
+/// A value that is not empty once trimmed (`str::trim`).
+pub const NOT_BLANK: &str = concat!("[^", space!(), "]");
 /// Loki's label-name syntax (`extraLabels`, `structuredMetadata`).
 pub const LABEL_NAME: &str = "^[A-Za-z_][A-Za-z0-9_]{0,62}$";
 
@@ -95,12 +121,12 @@ pub fn annotation_keys(s: &mut Schema) {
     s.insert("propertyNames".into(), json!({"pattern": LABEL_KEY}));
 }
 
-/// Workload identity annotations: valid keys, non-empty values.
+/// Workload identity annotations: valid keys, values not blank.
 pub fn service_account_annotations(s: &mut Schema) {
     annotation_keys(s);
     s.insert(
         "additionalProperties".into(),
-        json!({"type": "string", "minLength": 1}),
+        json!({"type": "string", "pattern": NOT_BLANK}),
     );
 }
 
@@ -169,13 +195,17 @@ pub fn secret_key(s: &mut Schema) {
     add(s, json!({"pattern": "^[-._a-zA-Z0-9]{1,253}$"}));
 }
 
+/// An absolute path without `.` or `..` segments, not `/` itself.
 pub fn absolute_path(s: &mut Schema) {
-    add(s, json!({"pattern": "^/"}));
+    add(
+        s,
+        json!({"pattern": "^/.*[^/]", "not": not_matching(r"(^|/)\.\.?(/|$)")}),
+    );
 }
 
 /// `passwordFrom.file`: Grafana expands `$__file{...}` around it.
 pub fn grafana_file(s: &mut Schema) {
-    add(s, json!({"pattern": "^/[^{}$]*$"}));
+    add(s, json!({"pattern": concat!("^/[^{}$", space!(), "]*$")}));
 }
 
 pub fn env_name(s: &mut Schema) {
@@ -190,13 +220,56 @@ pub fn uid(s: &mut Schema) {
 pub fn date(s: &mut Schema) {
     add(
         s,
-        json!({"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"}),
+        json!({"pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", "format": "date"}),
     );
 }
 
-/// A LogQL stream selector has its matchers in `{ }`.
+/// One matcher of a LogQL stream selector: `name op "value"` (or `` `value` ``).
+macro_rules! matcher {
+    () => {
+        concat!(
+            "[A-Za-z_][A-Za-z0-9_]*[",
+            space!(),
+            "]*(=~|!~|!=|=)[",
+            space!(),
+            r#"]*("([^"\\]|\\[\s\S])*"|`[^`]*`)"#
+        )
+    };
+}
+/// `selector::check`: a LogQL stream selector, `{matcher, ...}` with at least one.
+pub const STREAM_SELECTOR: &str = concat!(
+    "^[",
+    space!(),
+    r"]*\{[",
+    space!(),
+    "]*",
+    matcher!(),
+    "([",
+    space!(),
+    "]*,[",
+    space!(),
+    "]*",
+    matcher!(),
+    ")*[",
+    space!(),
+    r"]*\}[",
+    space!(),
+    "]*$"
+);
+
 pub fn stream_selector(s: &mut Schema) {
-    add(s, json!({"pattern": r"\{[\s\S]*\}"}));
+    add(s, json!({"pattern": STREAM_SELECTOR}));
+}
+
+/// `host[:port]`, optionally with `http://` or `https://`, no path (`resolve::storage`).
+pub fn s3_endpoint(s: &mut Schema) {
+    add(
+        s,
+        json!({
+            "pattern": concat!("^((https?://)?[^/$", space!(), "]+/*)?$"),
+            "not": not_matching("^https?://+$"),
+        }),
+    );
 }
 
 pub fn http_url(s: &mut Schema) {
@@ -209,11 +282,19 @@ pub fn resolver(s: &mut Schema) {
 }
 
 pub fn basic_auth_user(s: &mut Schema) {
-    add(s, json!({"pattern": "^[^:]+$"}));
+    add(
+        s,
+        json!({"pattern": concat!("^[^:", space_or_control!(), "]+$")}),
+    );
 }
 
 pub fn non_empty(s: &mut Schema) {
     add(s, json!({"minLength": 1}));
+}
+
+/// Not empty once trimmed.
+pub fn not_blank(s: &mut Schema) {
+    add(s, json!({"pattern": NOT_BLANK}));
 }
 
 /// `re2::for_promtail`, the part a pattern can say: not empty, nothing

@@ -34,6 +34,7 @@ pub struct S3Spec {
     pub region: Option<String>,
     /// S3-compatible endpoint (MinIO, Ceph): `host[:port]` or an `http(s)://` URL,
     /// without a path.
+    #[schemars(transform = rules::s3_endpoint)]
     pub endpoint: Option<String>,
     /// Path-style addressing (`endpoint/bucket`), which most S3-compatible stores need.
     /// Default false.
