@@ -10,8 +10,11 @@
     clippy::indexing_slicing
 )]
 
+pub mod fuzz;
+pub mod generate;
 pub mod http;
 pub mod image;
+pub mod invariants;
 pub mod netpol;
 pub mod nginx;
 
