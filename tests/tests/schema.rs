@@ -204,6 +204,7 @@ const SEMANTIC: &[(&str, &str)] = &[
     ("collected with no redaction rule", ACROSS),
     ("is already a label", ACROSS),
     ("must name at least one namespace", ACROSS),
+    ("Loki expands environment variables in its config", ACROSS),
     // Uniqueness by a key of list items (uniqueItems compares whole items).
     ("is listed twice", ACROSS),
     ("is used twice", ACROSS),

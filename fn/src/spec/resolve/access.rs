@@ -227,6 +227,12 @@ fn basic_auth(
             format!("invalid user {username:?}: no spaces or ':'"),
         );
     }
+    c.expand_env_safe(
+        &format!("{field}.username"),
+        &username,
+        false,
+        "Promtail reads its config (where the user is) with -config.expand-env",
+    );
     Some(BasicAuth {
         secret_name: name?,
         htpasswd_key,

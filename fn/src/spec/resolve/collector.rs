@@ -112,6 +112,12 @@ fn positions_dir(c: &mut Checker, given: &CollectorSpec, d: &Defaults) -> String
             ),
         );
     }
+    c.expand_env_safe(
+        field,
+        &positions_dir,
+        false,
+        "Promtail reads its config (where the positions file is) with -config.expand-env",
+    );
     positions_dir.trim_end_matches('/').to_owned()
 }
 

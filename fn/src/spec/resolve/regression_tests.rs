@@ -1,5 +1,5 @@
-//! Bugs found by comparing the JSON Schema with the function (tests/tests/schema.rs), each
-//! named after what it was.
+//! Bugs found by comparing the JSON Schema with the function (tests/tests/schema.rs) and
+//! by the fuzzer (fuzz/), each named after what it was.
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::Resolved;
@@ -7,7 +7,8 @@ use crate::spec::resolved::Part;
 
 fn parse(spec: &str) -> Result<Resolved, Vec<Diagnostic>> {
     let doc: serde_json::Value = crate::yaml::from_str(&format!(
-        "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  retention: {{period: 72h}}\n{spec}"
+        "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n{retention}{spec}",
+        retention = if spec.contains("  retention:") { "" } else { "  retention: {period: 72h}\n" }
     ))
     .unwrap();
     crate::spec::parse(&doc)
@@ -123,4 +124,36 @@ fn cache_memory_overflow_panicked() {
         );
         assert!(msg.contains("between 64 and 65536"), "{msg}");
     }
+}
+
+/// Found by the fuzzer (target `config`, fuzz/corpus/config/crash-97cb85d9...): a value
+/// that -config.expand-env would rewrite was refused when the rendered Loki (or
+/// Promtail) config was checked, with no field in the error.
+#[test]
+fn expand_env_refusal_had_no_field() {
+    let s3_secret = "  profile: cloud\n  storage: {s3: {bucket: b-b-b, region: eu-west-1}, auth: {secretRef: {name: s3}}}\n";
+    for (spec, field) in [
+        (
+            format!("{s3_secret}  retention: {{period: 7d, streams: [{{selector: '{{a=\"$x\"}}', period: 24h}}]}}\n"),
+            "spec.retention.streams[0].selector",
+        ),
+        (
+            format!("{s3_secret}  ruler: {{enabled: true, alertmanagerUrl: 'http://am/$x'}}\n"),
+            "spec.ruler.alertmanagerUrl",
+        ),
+        (
+            "  profile: local\n  collector: {positionsDir: '/var/lib/${X}'}\n".to_owned(),
+            "spec.collector.positionsDir",
+        ),
+        (
+            "  profile: local\n  gateway: {auth: {basic: {secretRef: {name: s}, username: 'a$$b'}}}\n".to_owned(),
+            "spec.gateway.auth.basic.username",
+        ),
+    ] {
+        let msg = refused_at(&spec, field);
+        assert!(msg.contains("-config.expand-env"), "{field}: {msg}");
+    }
+    // Without S3 keys from a Secret, Loki's config is not expanded: `$` is fine there.
+    parse("  profile: local\n  retention: {period: 7d, streams: [{selector: '{a=\"$x\"}', period: 24h}]}\n")
+        .unwrap();
 }

@@ -195,11 +195,12 @@ pub fn secret_key(s: &mut Schema) {
     add(s, json!({"pattern": "^[-._a-zA-Z0-9]{1,253}$"}));
 }
 
-/// An absolute path without `.` or `..` segments, not `/` itself.
+/// An absolute path without `.` or `..` segments, not `/` itself, and nothing Promtail's
+/// `-config.expand-env` rewrites.
 pub fn absolute_path(s: &mut Schema) {
     add(
         s,
-        json!({"pattern": "^/.*[^/]", "not": not_matching(r"(^|/)\.\.?(/|$)")}),
+        json!({"pattern": "^/.*[^/]", "not": not_matching(r"(^|/)\.\.?(/|$)|\\|\$\{|\$\$")}),
     );
 }
 
@@ -281,10 +282,14 @@ pub fn resolver(s: &mut Schema) {
     add(s, json!({"pattern": r"^[A-Za-z0-9.:\[\]-]+$"}));
 }
 
+/// ... and nothing Promtail's `-config.expand-env` rewrites.
 pub fn basic_auth_user(s: &mut Schema) {
     add(
         s,
-        json!({"pattern": concat!("^[^:", space_or_control!(), "]+$")}),
+        json!({
+            "pattern": concat!("^[^:", space_or_control!(), "]+$"),
+            "not": not_matching(r"\\|\$\{|\$\$"),
+        }),
     );
 }
 
