@@ -112,6 +112,31 @@ schema: build
 check-schema: build
 	@$(BIN) schema | diff -u $(SCHEMA) - || { echo "$(SCHEMA) is stale: run make schema and commit it" >&2; exit 1; }
 
+## fuzz: run a fuzz target (FUZZ_TARGET=structured|config|resource_list) for FUZZ_TIME
+## seconds (cargo-fuzz, nightly Rust), then merge the inputs that reach new code into
+## fuzz/corpus/ (make test replays it, and fuzz/regressions/, on stable)
+.PHONY: fuzz
+FUZZ_TARGET ?= structured
+FUZZ_TIME ?= 600
+FUZZ_RUN = cargo +nightly fuzz run --sanitizer none $(FUZZ_TARGET)
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "make fuzz needs cargo-fuzz (cargo install cargo-fuzz) and nightly Rust (rustup toolchain install nightly)" >&2; exit 2; }
+	mkdir -p fuzz/work/$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET)
+	$(FUZZ_RUN) fuzz/work/$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET) -- -dict=fuzz/lokistack.dict \
+		-max_len=16384 -timeout=10 -max_total_time=$(FUZZ_TIME)
+	$(FUZZ_RUN) fuzz/corpus/$(FUZZ_TARGET) fuzz/work/$(FUZZ_TARGET) -- -merge=1 -max_len=16384
+
+## fuzz-cmin: shrink fuzz/corpus/$(FUZZ_TARGET) to the FUZZ_KEEP inputs that reached the
+## most code (what is committed: small enough for make test to replay)
+.PHONY: fuzz-cmin
+FUZZ_KEEP ?= 150
+fuzz-cmin:
+	rm -rf fuzz/work/cmin fuzz/work/keep fuzz/work/control.txt && mkdir -p fuzz/work/cmin
+	$(FUZZ_RUN) fuzz/work/cmin fuzz/corpus/$(FUZZ_TARGET) -- -merge=1 -use_counters=0 \
+		-max_len=16384 -merge_control_file=$(CURDIR)/fuzz/work/control.txt
+	python3 fuzz/select.py fuzz/work/control.txt fuzz/work/keep $(FUZZ_KEEP)
+	rm -rf fuzz/corpus/$(FUZZ_TARGET) && mv fuzz/work/keep fuzz/corpus/$(FUZZ_TARGET)
+
 ## golden: regenerate tests/golden/ from the current code (review the diff before committing)
 golden: build
 	UPDATE_GOLDEN=1 cargo nextest run --workspace --locked -E 'test(golden)'
