@@ -73,7 +73,7 @@ image: image-tools
 	@tools/build-image.sh target/image/oci
 
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
-test: tools lint build $(PLUGIN) image wasm
+test: tools lint build $(PLUGIN) image wasm check-schema
 	$(MAKE) --no-print-directory check-rendered
 	cargo nextest run --workspace --locked --no-fail-fast
 	$(MAKE) --no-print-directory wasm-test
@@ -129,6 +129,42 @@ kustomize: $(CACHE)/tools/bin/kustomize
 $(CACHE)/tools/bin/kustomize: tools/install-kustomize.sh
 	tools/install-kustomize.sh $(CACHE)/tools
 
+## schema: regenerate the committed JSON Schema of the LokiStack config from the types
+.PHONY: schema check-schema
+SCHEMA := schema/lokistack.schema.json
+schema: build
+	$(BIN) schema > $(SCHEMA)
+
+## check-schema: the committed schema is what the code generates (make test runs it)
+check-schema: build
+	@$(BIN) schema | diff -u $(SCHEMA) - || { echo "$(SCHEMA) is stale: run make schema and commit it" >&2; exit 1; }
+
+## fuzz: run a fuzz target (FUZZ_TARGET=structured|config|resource_list) for FUZZ_TIME
+## seconds (cargo-fuzz, nightly Rust), then merge the inputs that reach new code into
+## fuzz/corpus/ (make test replays it, and fuzz/regressions/, on stable)
+.PHONY: fuzz
+FUZZ_TARGET ?= structured
+FUZZ_TIME ?= 600
+FUZZ_RUN = cargo +nightly fuzz run --sanitizer none $(FUZZ_TARGET)
+fuzz:
+	@command -v cargo-fuzz >/dev/null || { echo "make fuzz needs cargo-fuzz (cargo install cargo-fuzz) and nightly Rust (rustup toolchain install nightly)" >&2; exit 2; }
+	mkdir -p fuzz/work/$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET)
+	$(FUZZ_RUN) fuzz/work/$(FUZZ_TARGET) fuzz/corpus/$(FUZZ_TARGET) -- -dict=fuzz/lokistack.dict \
+		-max_len=16384 -timeout=10 -max_total_time=$(FUZZ_TIME)
+	$(FUZZ_RUN) fuzz/corpus/$(FUZZ_TARGET) fuzz/work/$(FUZZ_TARGET) -- -merge=1 -max_len=16384
+
+## fuzz-cmin: shrink fuzz/corpus/$(FUZZ_TARGET) to the FUZZ_KEEP inputs that reached the
+## most code (what is committed: small enough for make test to replay)
+.PHONY: fuzz-cmin
+FUZZ_KEEP ?= 150
+fuzz-cmin:
+	rm -rf fuzz/work/cmin fuzz/work/keep fuzz/work/control.txt && mkdir -p fuzz/work/cmin
+	$(FUZZ_RUN) fuzz/work/cmin fuzz/corpus/$(FUZZ_TARGET) -- -merge=1 -use_counters=0 \
+		-max_len=16384 -merge_control_file=$(CURDIR)/fuzz/work/control.txt
+	python3 fuzz/select.py fuzz/work/control.txt fuzz/work/keep $(FUZZ_KEEP)
+	rm -rf fuzz/corpus/$(FUZZ_TARGET) && mv fuzz/work/keep fuzz/corpus/$(FUZZ_TARGET)
+
+
 ## golden: regenerate tests/golden/ and the rendered/ directories from the current code
 ## (review the diff before committing)
 golden: build rendered
@@ -140,7 +176,7 @@ bench: build
 
 lock-python-tools:
 	rm -rf $(CACHE)/lock-venv && python3 -m venv $(CACHE)/lock-venv
-	$(CACHE)/lock-venv/bin/pip install --quiet checkov kubernetes-validate jsonschema PyYAML websocket-client wasmtime check-jsonschema
+	$(CACHE)/lock-venv/bin/pip install --quiet checkov check-jsonschema kubernetes-validate jsonschema PyYAML websocket-client wasmtime
 	{ head -2 tools/requirements.txt; $(CACHE)/lock-venv/bin/pip freeze; } > tools/requirements.txt.new
 	mv tools/requirements.txt.new tools/requirements.txt
 

@@ -4,6 +4,7 @@
 //! * `render -f FILE|-`: plain YAML of the stack, for `kubectl apply -f -`;
 //! * `render -f FILE|- --out-dir DIR`: the stack as a directory for GitOps (`out_dir.rs`);
 //! * `plan -f FILE|- [--from PREVIOUS]`: what the config deploys and what changes;
+//! * `schema`: the JSON Schema of a LokiStack config, for editors and validators;
 //! * one path argument: kustomize legacy exec plugin (argv[1] is the config file).
 
 mod out_dir;
@@ -48,6 +49,8 @@ USAGE:
                                        (an earlier render or `kubectl get -o yaml` of the live
                                        objects), every change, refused / warning / info.
                                        Exit 1 when a change is refused.
+    loki-stack-fn schema               JSON Schema (draft-07) of the LokiStack config on stdout
+                                       (the repository's schema/lokistack.schema.json).
     loki-stack-fn CONFIG_FILE          kustomize legacy exec plugin protocol (what
                                        kubectl kustomize --enable-alpha-plugins runs): install
                                        this binary as
@@ -100,6 +103,11 @@ fn run(args: &[String]) -> Result<ExitCode> {
             ))),
         },
         Some("plan") => plan_cli::run(args.get(1..).unwrap_or_default()),
+        Some("schema") if args.len() == 1 => {
+            write_stdout(&loki_stack_fn::spec::schema::to_pretty_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("schema") => Ok(usage_error("schema takes no arguments")),
         Some(arg) if arg.starts_with('-') => Ok(usage_error(&format!("unknown option {arg:?}"))),
         // kustomize legacy plugins get the config file first, maybe more args after it.
         Some(file) => plain(file, PlainTarget::KustomizePlugin),

@@ -10,9 +10,12 @@
     clippy::indexing_slicing
 )]
 
+pub mod fuzz;
+pub mod generate;
 pub mod gitops;
 pub mod http;
 pub mod image;
+pub mod invariants;
 pub mod netpol;
 pub mod nginx;
 

@@ -21,37 +21,9 @@ fn render(config: &str) -> Vec<Value> {
     docs(&out.stdout)
 }
 
+/// The ServiceMonitor selection the property tests' invariants use too.
 fn selects(monitor: &Value, service: &Value) -> bool {
-    if monitor["metadata"]["namespace"] != service["metadata"]["namespace"] {
-        return false;
-    }
-    let labels = &service["metadata"]["labels"];
-    let sel = &monitor["spec"]["selector"];
-    let labels_match = sel["matchLabels"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .all(|(k, v)| &labels[k] == v);
-    let expressions_match = sel["matchExpressions"]
-        .as_array()
-        .map(|es| {
-            es.iter().all(|e| {
-                let have = labels[e["key"].as_str().unwrap()].as_str();
-                let values: Vec<&str> = e["values"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_str().unwrap())
-                    .collect();
-                match e["operator"].as_str().unwrap() {
-                    "NotIn" => have.is_none_or(|h| !values.contains(&h)),
-                    "In" => have.is_some_and(|h| values.contains(&h)),
-                    other => panic!("operator {other}"),
-                }
-            })
-        })
-        .unwrap_or(true);
-    labels_match && expressions_match
+    e2e::invariants::service_monitor_selects(monitor, service)
 }
 
 #[test]

@@ -10,8 +10,10 @@ pub mod re2;
 pub mod redaction;
 mod resolve;
 pub mod resolved;
+pub mod schema;
 pub mod selector;
 pub mod sizes;
+mod strict;
 mod suggest;
 pub mod types;
 
@@ -29,10 +31,11 @@ pub fn parse(doc: &Value) -> Result<Resolved, Vec<Diagnostic>> {
     if !leaked.is_empty() {
         return Err(leaked);
     }
-    let stack: types::LokiStack = serde_path_to_error::deserialize(doc).map_err(|e| {
-        let path = e.path().to_string();
-        vec![structural(&path, &e.into_inner().to_string())]
-    })?;
+    let stack: types::LokiStack =
+        serde_path_to_error::deserialize(strict::Strict(doc)).map_err(|e| {
+            let path = e.path().to_string();
+            vec![structural(&path, &e.into_inner().to_string())]
+        })?;
     resolve::resolve(&stack)
 }
 

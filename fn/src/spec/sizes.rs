@@ -108,6 +108,7 @@ pub fn preset(part: Part, size: Size, _mode: Mode) -> Option<Preset> {
 
 /// Container memory for memcached with `-m` MiB of items: items plus 25% and 64 MiB
 /// for connections and slab overhead, so the kernel never OOM-kills a full cache.
+/// (Saturating: an out-of-range `memoryMB` is refused, but computed with first.)
 pub fn cache_container_memory_mib(memory_mb: u32) -> u32 {
-    memory_mb + memory_mb / 4 + 64
+    memory_mb.saturating_add(memory_mb / 4).saturating_add(64)
 }

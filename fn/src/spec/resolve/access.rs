@@ -111,6 +111,13 @@ pub(super) fn gateway(
                 "false, but spec.gateway.auth is set: authentication happens in the gateway",
             );
         }
+        if given.image.is_some() || given.resources.is_some() || given.resolver.is_some() {
+            c.error(
+                "spec.gateway.enabled",
+                "the gateway is off, so image/resources/resolver do not apply; set enabled: \
+                 true or remove them",
+            );
+        }
         return None;
     }
     let image = given
@@ -220,6 +227,12 @@ fn basic_auth(
             format!("invalid user {username:?}: no spaces or ':'"),
         );
     }
+    c.expand_env_safe(
+        &format!("{field}.username"),
+        &username,
+        false,
+        "Promtail reads its config (where the user is) with -config.expand-env",
+    );
     Some(BasicAuth {
         secret_name: name?,
         htpasswd_key,
@@ -314,7 +327,11 @@ pub(super) fn exposure(c: &mut Checker, spec: &Spec, gateway: Option<&Gateway>) 
         for (i, p) in refs.iter().enumerate() {
             let pf = format!("{field}.parentRefs[{i}]");
             let name = p.name.clone().unwrap_or_default();
-            c.check(&format!("{pf}.name"), names::check_dns_label(&name));
+            if p.name.is_none() {
+                c.error(&format!("{pf}.name"), "required: the Gateway's name");
+            } else {
+                c.check(&format!("{pf}.name"), names::check_dns_label(&name));
+            }
             if let Some(ns) = &p.namespace {
                 c.check(&format!("{pf}.namespace"), names::check_dns_label(ns));
             }

@@ -112,6 +112,12 @@ fn positions_dir(c: &mut Checker, given: &CollectorSpec, d: &Defaults) -> String
             ),
         );
     }
+    c.expand_env_safe(
+        field,
+        &positions_dir,
+        false,
+        "Promtail reads its config (where the positions file is) with -config.expand-env",
+    );
     positions_dir.trim_end_matches('/').to_owned()
 }
 
@@ -160,7 +166,13 @@ fn redaction_rules(
     for (i, rule) in given.rules.iter().flatten().enumerate() {
         let field = format!("spec.collector.redaction.rules[{i}]");
         let name = rule.name.clone().unwrap_or_default();
-        if c.check(&format!("{field}.name"), names::check_dns_label(&name))
+        if rule.name.is_none() {
+            c.error(
+                &format!("{field}.name"),
+                "required: the rule's name, e.g. \"card-number\"",
+            );
+        } else if c
+            .check(&format!("{field}.name"), names::check_dns_label(&name))
             .is_some()
             && !names.insert(name.clone())
         {
@@ -245,12 +257,19 @@ fn multiline(c: &mut Checker, given: &[MultilineSpec]) -> Vec<Multiline> {
     for (i, m) in given.iter().enumerate() {
         let field = format!("spec.collector.pods.multiline[{i}]");
         let namespace = m.namespace.clone().unwrap_or_default();
-        let ns_ok = c
-            .check(
+        let ns_ok = if m.namespace.is_none() {
+            c.error(
+                &format!("{field}.namespace"),
+                "required: the namespace of the pods whose entries are joined",
+            );
+            false
+        } else {
+            c.check(
                 &format!("{field}.namespace"),
                 names::check_dns_label(&namespace),
             )
-            .is_some();
+            .is_some()
+        };
         let container_ok = m.container.as_deref().is_none_or(|ct| {
             c.check(&format!("{field}.container"), names::check_dns_label(ct))
                 .is_some()

@@ -7,6 +7,8 @@ mod collector;
 mod helm;
 mod network;
 mod observability;
+#[cfg(test)]
+mod regression_tests;
 mod retention;
 mod storage;
 mod topology;
@@ -40,6 +42,29 @@ impl Checker {
     /// Keeps `Ok` values, records `Err` messages under `field`.
     fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result.map_err(|e| self.error(field, e)).ok()
+    }
+
+    /// A value that lands in a config file Loki or Promtail reads with
+    /// `-config.expand-env` must not hold what that rewrites: `\\` (escapes are
+    /// rewritten), `${` and `$$`, and with `any_dollar` (Loki with S3 keys from a Secret,
+    /// where `$NAME` expands too) any `$`. The rendered files are checked again whole
+    /// (render::loki, config::promtail); this names the field.
+    fn expand_env_safe(&mut self, field: &str, value: &str, any_dollar: bool, why: &str) {
+        let bad = if value.contains('\\') {
+            Some("\\")
+        } else if any_dollar && value.contains('$') {
+            Some("$")
+        } else {
+            ["${", "$$"].into_iter().find(|b| value.contains(b))
+        };
+        if let Some(bad) = bad {
+            self.error(
+                field,
+                format!(
+                    "{value:?} contains {bad:?}, which -config.expand-env would rewrite: {why}"
+                ),
+            );
+        }
     }
 }
 
@@ -111,6 +136,11 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     c.check("spec.loki.image", names::check_image(&loki_image));
 
     let storage = storage::storage(&mut c, spec, profile, mode);
+    if storage.as_ref().is_some_and(|st| {
+        matches!(st.backend, super::resolved::Backend::S3(_)) && st.auth.secret.is_some()
+    }) {
+        storage::loki_expand_env(&mut c, spec);
+    }
     let schemas = retention::schemas(&mut c, spec.schemas.as_deref(), d);
     let retention = retention::retention(&mut c, spec.retention.as_ref(), d);
     let limits = retention::limits(&mut c, spec.limits.as_ref(), sizes::limits(size));

@@ -19,9 +19,8 @@ pub(super) fn datasource(
         .as_ref()
         .and_then(|g| g.datasource.clone())
         .unwrap_or_default();
-    if given.enabled == Some(false) {
-        return None;
-    }
+    // Checked also when off: the dashboards query its uid, wherever it is provisioned.
+    let enabled = given.enabled != Some(false);
     let namespace = given
         .namespace
         .unwrap_or_else(|| d.datasource_namespace.to_owned());
@@ -47,6 +46,9 @@ pub(super) fn datasource(
     );
     let derived_fields = derived_fields(c, given.derived_fields.as_deref().unwrap_or_default());
     let password_ref = password_ref(c, given.password_from.as_ref());
+    if !enabled {
+        return None;
+    }
     Some(Datasource {
         namespace,
         name,
@@ -164,9 +166,8 @@ pub(super) fn service_monitor(
         .as_ref()
         .and_then(|m| m.service_monitor.clone())
         .unwrap_or_default();
-    if given.enabled == Some(false) {
-        return None;
-    }
+    // What is given is checked also when off.
+    let enabled = given.enabled != Some(false);
     let labels = labels(
         c,
         "spec.monitoring.serviceMonitor.labels",
@@ -179,8 +180,8 @@ pub(super) fn service_monitor(
     let interval = c.check(
         "spec.monitoring.serviceMonitor.interval",
         Duration::parse(&interval_text),
-    )?;
-    if interval.as_millis() == 0 {
+    );
+    if interval.as_ref().is_some_and(|i| i.as_millis() == 0) {
         c.error(
             "spec.monitoring.serviceMonitor.interval",
             "must be longer than 0s",
@@ -201,7 +202,7 @@ pub(super) fn service_monitor(
     }
     Some(ServiceMonitor {
         labels,
-        interval,
+        interval: interval.filter(|_| enabled)?,
         cluster,
     })
 }
@@ -233,7 +234,12 @@ pub(super) fn prometheus_rule(
         .and_then(|m| m.prometheus_rule.clone())
         .unwrap_or_default();
     match (given.enabled, service_monitor) {
-        (Some(false), _) | (None, None) => return None,
+        (Some(false), _) | (None, None) => {
+            if let Some(l) = &given.labels {
+                labels(c, "spec.monitoring.prometheusRule.labels", Some(l), &[]);
+            }
+            return None;
+        }
         (Some(true), None) => c.warn(
             "spec.monitoring.prometheusRule.enabled",
             "the alerts select series by the `job` label the stack's ServiceMonitors set \
@@ -266,39 +272,35 @@ pub(super) fn dashboards(
     let given = grafana
         .and_then(|g| g.dashboards.clone())
         .unwrap_or_default();
-    if given.enabled == Some(false) {
-        return None;
-    }
     let datasource = grafana
         .and_then(|g| g.datasource.clone())
         .unwrap_or_default();
-    let field = if given.namespace.is_some() {
-        "spec.grafana.dashboards.namespace"
-    } else {
-        "spec.grafana.datasource.namespace"
-    };
-    let checked_by_datasource = given.namespace.is_none() && datasource.enabled != Some(false);
-    let namespace = given.namespace.unwrap_or_else(|| {
+    // The datasource's namespace and uid are checked by `datasource` (also when it is
+    // off); what is given here is checked also when the dashboards are off.
+    if let Some(ns) = &given.namespace {
+        c.check(
+            "spec.grafana.dashboards.namespace",
+            names::check_dns_label(ns),
+        );
+    }
+    let namespace = given.namespace.clone().unwrap_or_else(|| {
         datasource
             .namespace
             .clone()
             .unwrap_or_else(|| d.datasource_namespace.to_owned())
     });
-    if !checked_by_datasource {
-        c.check(field, names::check_dns_label(&namespace));
-    }
     let loki_uid = datasource
         .uid
         .unwrap_or_else(|| d.datasource_uid.to_owned());
-    if datasource.enabled == Some(false) {
-        check_uid(c, &loki_uid);
-    }
     let labels = labels(
         c,
         "spec.grafana.dashboards.labels",
         given.labels.as_ref(),
         d.dashboard_labels,
     );
+    if given.enabled == Some(false) {
+        return None;
+    }
     Some(Dashboards {
         namespace,
         labels,

@@ -59,7 +59,7 @@ pub(super) fn schemas(
             );
         }
         previous = Some(&s.from);
-        if s.version != "v13" {
+        if s.version != super::super::types::SCHEMA_VERSION {
             c.error(
                 &format!("{field}.version"),
                 format!(

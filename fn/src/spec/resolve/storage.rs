@@ -426,3 +426,42 @@ fn auth(c: &mut Checker, given: &StorageSpec, backend: Option<&Backend>) -> Opti
         secret,
     })
 }
+
+/// With S3 keys from a Secret, Loki's config holds `${AWS_ACCESS_KEY_ID}` references and
+/// Loki runs it through `-config.expand-env`: the values that land in it verbatim must
+/// not hold a `$` or `\\`.
+pub(super) fn loki_expand_env(c: &mut Checker, spec: &Spec) {
+    let why = "with S3 keys from spec.storage.auth.secretRef Loki expands environment \
+               variables in its config; use workload identity (serviceAccountAnnotations) \
+               instead, or change the value";
+    let mut values: Vec<(String, &str)> = Vec::new();
+    if let Some(s3) = spec.storage.as_ref().and_then(|s| s.s3.as_ref()) {
+        values.extend(
+            s3.endpoint
+                .as_deref()
+                .map(|v| ("spec.storage.s3.endpoint".to_owned(), v)),
+        );
+        values.extend(
+            s3.sse
+                .as_ref()
+                .and_then(|x| x.kms_key_id.as_deref())
+                .map(|v| ("spec.storage.s3.sse.kmsKeyId".to_owned(), v)),
+        );
+    }
+    values.extend(
+        spec.ruler
+            .as_ref()
+            .and_then(|r| r.alertmanager_url.as_deref())
+            .map(|v| ("spec.ruler.alertmanagerUrl".to_owned(), v)),
+    );
+    let streams = spec.retention.as_ref().and_then(|r| r.streams.as_deref());
+    for (i, st) in streams.unwrap_or_default().iter().enumerate() {
+        values.push((
+            format!("spec.retention.streams[{i}].selector"),
+            &st.selector,
+        ));
+    }
+    for (field, value) in values {
+        c.expand_env_safe(&field, value, true, why);
+    }
+}

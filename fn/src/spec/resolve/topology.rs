@@ -156,14 +156,21 @@ fn workload(
         c.error(&rf, "more than 100 replicas: is this a typo?");
     }
 
-    // SingleBinary keeps the older, more specific fields.
-    let legacy_resources = if part == Part::SingleBinary {
-        spec.loki.as_ref().and_then(|l| l.resources.clone())
-    } else {
-        None
+    // SingleBinary and the gateway keep their older, more specific fields
+    // (`spec.components.<name>.resources` wins over them).
+    let (legacy_field, legacy_resources) = match part {
+        Part::SingleBinary => (
+            "spec.loki.resources",
+            spec.loki.as_ref().and_then(|l| l.resources.clone()),
+        ),
+        Part::Gateway => (
+            "spec.gateway.resources",
+            spec.gateway.as_ref().and_then(|g| g.resources.clone()),
+        ),
+        _ => ("", None),
     };
     let res_field = if o.resources.is_none() && legacy_resources.is_some() {
-        "spec.loki.resources".to_owned()
+        legacy_field.to_owned()
     } else {
         format!("{field}.resources")
     };

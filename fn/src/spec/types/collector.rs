@@ -1,64 +1,95 @@
 //! `spec.collector`: what Promtail collects, redacts and labels.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ResourcesSpec;
+use super::{ResourcesSpec, rules};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum CollectorKind {
     Promtail,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Promtail on every node (control plane included).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CollectorSpec {
+    /// `Promtail` (the default and only one for now).
     pub kind: Option<CollectorKind>,
+    /// Pinned Promtail image. Default `docker.io/grafana/promtail:3.6.11`.
+    #[schemars(transform = rules::image)]
     pub image: Option<String>,
+    /// Default: requests 50m CPU / 64Mi, memory limit 256Mi.
     pub resources: Option<ResourcesSpec>,
+    /// The pods' logs (`job="kubernetes-pods"`).
     pub pods: Option<PodsSpec>,
-    /// Host directory (on a persistent filesystem) where Promtail keeps read offsets.
+    /// Host directory (on a persistent filesystem, not `/run`, `/tmp` or `/var/log`)
+    /// where Promtail keeps read offsets. Default `/var/lib/promtail`.
+    #[schemars(transform = rules::absolute_path)]
     pub positions_dir: Option<String>,
     /// What Talos itself logs to the node's /var/log.
     pub talos: Option<TalosLogsSpec>,
-    /// Namespaces whose logs may carry secrets: redaction applies to them.
+    /// Namespaces whose logs may carry secrets, e.g. `[vault, external-secrets]`:
+    /// redaction applies to them (refused when collected with no redaction rule).
+    #[schemars(transform = rules::unique_dns_labels)]
     pub sensitive_namespaces: Option<Vec<String>>,
+    /// Which rules redact, and where.
     pub redaction: Option<RedactionSpec>,
-    /// Keys of JSON or logfmt lines that become Loki labels (bounded values only).
+    /// At most 5 keys of JSON or logfmt lines that become Loki labels, e.g.
+    /// `[component]`: bounded values only (ids, users, paths, times... are refused: use
+    /// `structuredMetadata`).
+    #[schemars(length(max = 5), transform = rules::label_names, transform = rules::unique)]
     pub extra_labels: Option<Vec<String>>,
-    /// Keys of JSON or logfmt lines kept as structured metadata (ids, users, paths...).
+    /// At most 32 keys of JSON or logfmt lines kept as structured metadata (ids, users,
+    /// paths...), searchable without being labels, e.g. `[trace_id, user_id]`.
+    #[schemars(length(max = 32), transform = rules::label_names, transform = rules::unique)]
     pub structured_metadata: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodsSpec {
+    /// Namespaces whose pods are not collected (also: the annotation
+    /// `logs.lokistack.krm.dev/enabled: "false"` on a pod or namespace).
+    #[schemars(transform = rules::unique_dns_labels)]
     pub exclude_namespaces: Option<Vec<String>>,
     /// Joins multi-line entries (stack traces) of the pods that match.
     pub multiline: Option<Vec<MultilineSpec>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Multi-line joining for the containers of one namespace.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MultilineSpec {
+    /// Required: the pods' namespace.
+    #[schemars(transform = rules::dns_label)]
     pub namespace: Option<String>,
-    /// All containers of the namespace when absent.
+    /// One container's name; all containers of the namespace when absent.
+    #[schemars(transform = rules::dns_label)]
     pub container: Option<String>,
-    /// RE2 regex of a line that starts a new entry.
+    /// Required: Go RE2 regex of a line that starts a new entry, e.g.
+    /// `^\d{4}-\d{2}-\d{2}`.
+    #[schemars(transform = rules::re2)]
     pub firstline: Option<String>,
+    /// How long Promtail waits for the next line of an entry, 1ms to 1m. Default `3s`.
+    #[schemars(transform = rules::duration)]
     pub max_wait_time: Option<String>,
+    /// Most lines of one entry, 2 to 1000. Default 128.
+    #[schemars(range(min = 2, max = 1000))]
     pub max_lines: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TalosLogsSpec {
-    /// `/var/log/<service>.log` of Talos >= 1.12 as `job="machine-logs"`.
+    /// `/var/log/<service>.log` of Talos >= 1.12 as `job="machine-logs"`. Default true.
     pub system_logs: Option<bool>,
-    /// The kube-apiserver audit log of control-plane nodes as `job="kube-audit"`.
+    /// The kube-apiserver audit log of control-plane nodes as `job="kube-audit"` (gives
+    /// Promtail CAP_DAC_READ_SEARCH). Default true.
     pub audit_logs: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum RedactionScope {
     /// Only the pods of `sensitiveNamespaces`.
     SensitiveNamespaces,
@@ -66,20 +97,32 @@ pub enum RedactionScope {
     All,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RedactionSpec {
-    /// Built-in rule sets by name; all of them when absent.
+    /// Built-in rule sets by name, each at most once; all of them when absent. `[]`
+    /// turns them off (then a collected sensitive namespace needs `rules`).
+    #[schemars(transform = rules::builtin_sets, transform = rules::unique)]
     pub builtin: Option<Vec<String>>,
+    /// Custom rules, run after the built-in ones.
     pub rules: Option<Vec<RedactionRuleSpec>>,
+    /// Where the rules apply. Default `SensitiveNamespaces`.
     pub scope: Option<RedactionScope>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A custom redaction rule.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RedactionRuleSpec {
+    /// Required, unique: the rule's name (a DNS-1123 label), e.g. `card-number`.
+    #[schemars(transform = rules::dns_label)]
     pub name: Option<String>,
-    /// RE2 regex; what its capture groups match is replaced.
+    /// Required: Go RE2 regex with at least one capture group; what the groups match is
+    /// replaced, e.g. `token=([^ ]+)`. Write `\\` as `\x5c`; `${` is refused.
+    #[schemars(transform = rules::re2)]
     pub regex: Option<String>,
+    /// Constant text put in place of each group, at most 64 characters, without `{{`,
+    /// `$` escapes or `\`. Default `[REDACTED]`.
+    #[schemars(transform = rules::replacement)]
     pub replace: Option<String>,
 }

@@ -2,22 +2,43 @@
 //!
 //! Every field is optional here and unknown fields are refused. What a missing field
 //! means is decided in one place, `resolve`, from the profile.
+//!
+//! The doc comments are also the descriptions of the JSON Schema (`loki-stack-fn
+//! schema`, `schema/lokistack.schema.json`): editors show them. `#[schemars(...)]`
+//! attributes add the value rules of `resolve` the schema can express (`rules`).
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
+mod access;
 mod collector;
+mod observability;
+pub(crate) mod rules;
+mod storage;
+mod workloads;
+pub use access::*;
 pub use collector::*;
+pub use observability::*;
+pub use storage::*;
+pub use workloads::*;
 
 pub const API_VERSION: &str = "lokistack.krm.dev/v1alpha1";
 pub const KIND: &str = "LokiStack";
+/// The only index schema Loki 3 runs with structured metadata.
+pub const SCHEMA_VERSION: &str = "v13";
 
-/// The whole function config document.
-#[derive(Debug, Clone, Deserialize)]
+/// The config of loki-stack-fn: one document that describes a whole Loki + Promtail
+/// logging stack (Loki, Promtail on every node, the Grafana datasource and dashboards,
+/// ServiceMonitors and alerts). Required: `metadata.name`, `spec.profile` and
+/// `spec.retention.period`; every other field defaults from the profile.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LokiStack {
+    #[schemars(extend("const" = API_VERSION))]
     pub api_version: String,
+    #[schemars(extend("const" = KIND))]
     pub kind: String,
     #[serde(default)]
     pub metadata: Metadata,
@@ -25,60 +46,105 @@ pub struct LokiStack {
     pub spec: Spec,
 }
 
-/// Only `name` matters to us; whatever kustomize or kpt add is accepted and ignored.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Only `name` matters to the function; whatever kustomize or kpt add (annotations,
+/// labels) is accepted and ignored.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct Metadata {
+    /// Required. The stack's name (a DNS-1123 label, e.g. `loki`): the name of the Loki
+    /// objects and their `app.kubernetes.io/instance` label.
+    #[schemars(transform = rules::dns_label)]
     pub name: Option<String>,
+    /// Only recorded in the `lokistack.krm.dev/owner` annotation; the stack's own
+    /// namespace is `spec.namespace`.
     pub namespace: Option<String>,
     #[serde(flatten)]
     pub _other: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `local`: one cluster on a laptop or a lab (SingleBinary Loki on a filesystem PVC,
+/// tenancy off). `cloud`: a production cluster (Distributed Loki on S3 or GCS, tenancy
+/// on, three copies of every stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     Local,
     Cloud,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// How Loki runs: `SingleBinary` (one pod, filesystem or object storage; local default),
+/// `SimpleScalable` (read/write/backend, deprecated upstream, warns) or `Distributed`
+/// (one workload per component; cloud default, the only mode with `spec.zones`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Mode {
     SingleBinary,
     SimpleScalable,
     Distributed,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What to deploy. Every field is optional (but `profile` and `retention.period`, which
+/// the function requires): an omitted field takes the profile's default.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Spec {
-    /// `local` or `cloud`: picks every default below.
+    /// Required. `local` or `cloud`: picks every default below.
     pub profile: Option<Profile>,
-    /// Namespace of Loki, Promtail and everything else but the Grafana datasource.
+    /// Namespace of Loki, Promtail and everything else but the Grafana datasource and
+    /// dashboards. Default `logging`.
+    #[schemars(transform = rules::dns_label)]
     pub namespace: Option<String>,
+    /// Default: `SingleBinary` (local), `Distributed` (cloud). The cloud profile refuses
+    /// `SingleBinary`; `SimpleScalable` and `Distributed` need object storage.
     pub mode: Option<Mode>,
+    /// The Loki image, log level and (SingleBinary) resources.
     pub loki: Option<LokiSpec>,
+    /// Where Loki keeps chunks and index: exactly one of `filesystem` (SingleBinary only),
+    /// `s3`, `gcs`; credentials only by reference. Local default: a 10Gi filesystem PVC;
+    /// cloud: required.
     pub storage: Option<StorageSpec>,
-    /// Index schema periods; append-only once Loki has written data.
+    /// Index schema periods, in increasing `from` order; append-only once Loki has
+    /// written data. Default `[{from: "2024-01-01", version: v13}]`.
+    #[schemars(length(min = 1))]
     pub schemas: Option<Vec<SchemaSpec>>,
+    /// Required: how long logs are kept (no default on purpose).
     pub retention: Option<RetentionSpec>,
+    /// Ingestion limits per tenant. Defaults from `size`.
     pub limits: Option<LimitsSpec>,
+    /// What Promtail collects from every node, redacts and labels.
     pub collector: Option<CollectorSpec>,
+    /// The Grafana datasource and dashboards (ConfigMaps for the kube-prometheus-stack
+    /// Grafana sidecar).
     pub grafana: Option<GrafanaSpec>,
+    /// ServiceMonitors and the PrometheusRule with the stack's alerts.
     pub monitoring: Option<MonitoringSpec>,
-    /// Preset of replicas, resources, PVC sizes and limits (scalable modes).
+    /// Preset of replicas, resources, PVC sizes and limits of the scalable modes:
+    /// `small` (default), `medium`, `large`. Medium and large turn the caches on.
     pub size: Option<Size>,
-    /// Per-component overrides of the size preset.
+    /// Per-component overrides of the size preset; only components of the chosen mode.
     pub components: Option<ComponentsSpec>,
-    /// Copies of every stream the ingesters keep (cloud: 3).
+    /// Copies of every stream the ingesters keep. SingleBinary: 1 (nothing else is
+    /// allowed); scalable modes: default 3, at most the ingester count and the zone count.
+    #[schemars(range(min = 1))]
     pub replication_factor: Option<u32>,
-    /// Values of `topology.kubernetes.io/zone`: one ingester StatefulSet per zone.
+    /// Distributed only: values of `topology.kubernetes.io/zone`, 2 to 26 distinct; one
+    /// ingester StatefulSet per zone, at most one copy of a stream per zone. Example
+    /// `[eu-west-1a, eu-west-1b, eu-west-1c]`.
+    #[schemars(length(min = 2, max = 26), transform = rules::label_value, transform = rules::unique)]
     pub zones: Option<Vec<String>>,
+    /// Loki's multi-tenancy (`auth_enabled`). Default: off (local), on (cloud).
     pub tenancy: Option<TenancySpec>,
+    /// The nginx gateway in front of Loki: the one entry point of the scalable modes,
+    /// where basic auth happens.
     pub gateway: Option<GatewaySpec>,
+    /// Exposes the gateway outside the cluster (Ingress or Gateway API HTTPRoute); needs
+    /// `gateway.auth.basic`.
     pub exposure: Option<ExposureSpec>,
+    /// memcached chunks and results caches (scalable modes). Default: on from size medium.
     pub caches: Option<CachesSpec>,
+    /// Loki's ruler (LogQL alerting and recording rules). Default: off.
     pub ruler: Option<RulerSpec>,
-    /// The cluster's DNS domain, for the addresses components use (`cluster.local`).
+    /// The cluster's DNS domain, for the addresses components use. Default
+    /// `cluster.local`.
+    #[schemars(transform = rules::dns_name)]
     pub cluster_domain: Option<String>,
     /// Who may connect to the stack's pods: NetworkPolicies or CiliumNetworkPolicies.
     pub network: Option<NetworkSpec>,
@@ -88,7 +154,7 @@ pub struct Spec {
 }
 
 /// `spec.output`: how Loki itself is deployed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Output {
     /// Loki's Kubernetes objects, rendered by this function.
     #[default]
@@ -107,33 +173,8 @@ impl Output {
     }
 }
 
-/// `spec.network.policies`: which policy API restricts ingress to the stack's pods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PolicyKind {
-    /// `networking.k8s.io/v1` NetworkPolicies (any CNI that enforces them).
-    Kubernetes,
-    /// `cilium.io/v2` CiliumNetworkPolicies.
-    Cilium,
-    /// No policies: every pod may connect to every port of the stack.
-    None,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NetworkSpec {
-    /// Default `kubernetes`.
-    pub policies: Option<PolicyKind>,
-    /// Namespace of Grafana's pods (default: the datasource's namespace).
-    pub grafana_namespace: Option<String>,
-    /// Namespace of Prometheus' pods (default `monitoring`).
-    pub prometheus_namespace: Option<String>,
-    /// Namespaces of the ingress controller / Gateway API proxies that forward
-    /// `spec.exposure` traffic to the gateway.
-    pub exposure_namespaces: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+/// Presets of the scalable modes (README, "Sizes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Size {
     Small,
@@ -151,172 +192,22 @@ impl Size {
     }
 }
 
-/// `spec.components.<name>`: overrides of one component's preset.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ComponentsSpec {
-    pub single_binary: Option<ComponentSpec>,
-    pub distributor: Option<ComponentSpec>,
-    pub ingester: Option<ComponentSpec>,
-    pub querier: Option<ComponentSpec>,
-    pub query_frontend: Option<ComponentSpec>,
-    pub query_scheduler: Option<ComponentSpec>,
-    pub compactor: Option<ComponentSpec>,
-    pub index_gateway: Option<ComponentSpec>,
-    pub ruler: Option<ComponentSpec>,
-    pub write: Option<ComponentSpec>,
-    pub read: Option<ComponentSpec>,
-    pub backend: Option<ComponentSpec>,
-    pub gateway: Option<ComponentSpec>,
-    pub chunks_cache: Option<ComponentSpec>,
-    pub results_cache: Option<ComponentSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ComponentSpec {
-    pub replicas: Option<u32>,
-    pub resources: Option<ResourcesSpec>,
-    pub storage: Option<FilesystemSpec>,
-    pub node_selector: Option<BTreeMap<String, String>>,
-    pub tolerations: Option<Vec<TolerationSpec>>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TolerationSpec {
-    pub key: Option<String>,
-    pub operator: Option<String>,
-    pub value: Option<String>,
-    pub effect: Option<String>,
-    pub toleration_seconds: Option<i64>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TenancySpec {
-    /// Loki's `auth_enabled`: every push and query names its tenant (`X-Scope-OrgID`).
-    pub enabled: Option<bool>,
-    /// The tenant Promtail writes to and Grafana reads from.
-    pub tenant_id: Option<String>,
-    /// Per-tenant overrides (Loki's runtime config).
-    pub tenants: Option<Vec<TenantSpec>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TenantSpec {
-    pub id: String,
-    pub retention: Option<RetentionSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct GatewaySpec {
-    /// Default: on in the scalable modes (the one entry point), off in SingleBinary.
-    pub enabled: Option<bool>,
-    pub image: Option<String>,
-    pub resources: Option<ResourcesSpec>,
-    pub auth: Option<GatewayAuthSpec>,
-    /// DNS server nginx asks for Service addresses.
-    pub resolver: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct GatewayAuthSpec {
-    pub basic: Option<BasicAuthSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BasicAuthSpec {
-    pub secret_ref: Option<BasicAuthSecretRef>,
-    /// The user Promtail and Grafana log in as (with tenancy on: the tenant id).
-    pub username: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BasicAuthSecretRef {
-    pub name: Option<String>,
-    /// Key holding the htpasswd file nginx reads (default `.htpasswd`).
-    pub htpasswd_key: Option<String>,
-    /// Key holding the clients' plain password (default `password`).
-    pub password_key: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ExposureSpec {
-    pub ingress: Option<IngressSpec>,
-    pub http_route: Option<HttpRouteSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct IngressSpec {
-    pub host: Option<String>,
-    pub class_name: Option<String>,
-    pub tls: Option<IngressTlsSpec>,
-    pub annotations: Option<BTreeMap<String, String>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct IngressTlsSpec {
-    pub secret_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct HttpRouteSpec {
-    pub hostnames: Option<Vec<String>>,
-    pub parent_refs: Option<Vec<ParentRefSpec>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ParentRefSpec {
-    pub name: Option<String>,
-    pub namespace: Option<String>,
-    pub section_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CachesSpec {
-    pub chunks: Option<CacheSpec>,
-    pub results: Option<CacheSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CacheSpec {
-    pub enabled: Option<bool>,
-    /// memcached's item memory (`-m`), in MiB.
-    #[serde(rename = "memoryMB")]
-    pub memory_mb: Option<u32>,
-    pub image: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RulerSpec {
-    pub enabled: Option<bool>,
-    /// Where the ruler sends alerts, e.g. `http://alertmanager-operated.monitoring.svc:9093`.
-    pub alertmanager_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `spec.loki`: the Loki pods.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LokiSpec {
+    /// Pinned Loki image: a tag other than `latest`, or a `@sha256:` digest. Default
+    /// `docker.io/grafana/loki:3.7.6`.
+    #[schemars(transform = rules::image)]
     pub image: Option<String>,
+    /// Loki's `-log.level`. Default `info`.
     pub log_level: Option<LogLevel>,
+    /// SingleBinary only (other modes: `spec.components.<name>.resources`). Default:
+    /// requests 100m CPU / 256Mi, memory limit 1Gi.
     pub resources: Option<ResourcesSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     Debug,
@@ -336,249 +227,83 @@ impl LogLevel {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Container resources.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourcesSpec {
+    /// What the scheduler reserves; each at most the limit.
     pub requests: Option<ResourceAmounts>,
+    /// The most the container may use.
     pub limits: Option<ResourceAmounts>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Kubernetes quantities.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceAmounts {
+    /// CPU: cores (`1`, `0.5`) or millicores (`500m`).
+    #[schemars(transform = rules::quantity)]
     pub cpu: Option<String>,
+    /// Memory in bytes with a suffix: `256Mi`, `1Gi` (`10GB` is refused: did you mean
+    /// `10Gi`?).
+    #[schemars(transform = rules::quantity)]
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StorageSpec {
-    pub filesystem: Option<FilesystemSpec>,
-    pub s3: Option<S3Spec>,
-    pub gcs: Option<GcsSpec>,
-    /// Credentials, only ever by reference.
-    pub auth: Option<StorageAuthSpec>,
-    /// Acknowledges a switch of the object store (backend or bucket) of a running stack.
-    pub migration: Option<StorageMigrationSpec>,
-}
-
-/// `spec.storage.migration`: a store switch is refused on change (`plan --from`, kpt)
-/// unless it says which store it leaves and what becomes of the logs there.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StorageMigrationSpec {
-    /// The store the running stack uses, as `plan` prints it: `filesystem`,
-    /// `s3://<bucket>`, `s3://<endpoint>/<bucket>` or `gcs://<bucket>`.
-    pub from: Option<String>,
-    /// What becomes of the logs in that store.
-    pub old_logs: Option<OldLogs>,
-}
-
-/// The logs already in the store a migration leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum OldLogs {
-    /// Left where they are: Loki no longer reads them (delete them yourself).
-    Abandon,
-    /// Copied (chunks and index) to the new store before the switch.
-    Copied,
-}
-
-impl OldLogs {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Abandon => "Abandon",
-            Self::Copied => "Copied",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct S3Spec {
-    pub bucket: Option<String>,
-    pub region: Option<String>,
-    /// S3-compatible endpoint (MinIO, Ceph): `host[:port]` or an `http(s)://` URL.
-    pub endpoint: Option<String>,
-    pub force_path_style: Option<bool>,
-    pub sse: Option<SseSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SseSpec {
-    #[serde(rename = "type")]
-    pub kind: Option<SseType>,
-    pub kms_key_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum SseType {
-    #[serde(rename = "SSE-S3")]
-    SseS3,
-    #[serde(rename = "SSE-KMS")]
-    SseKms,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct GcsSpec {
-    pub bucket: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StorageAuthSpec {
-    /// Workload identity: IRSA (`eks.amazonaws.com/role-arn`) or GKE
-    /// (`iam.gke.io/gcp-service-account`), put on Loki's ServiceAccount.
-    pub service_account_annotations: Option<BTreeMap<String, String>>,
-    pub secret_ref: Option<StorageSecretRef>,
-}
-
-/// A Secret in the stack's namespace holding the object store credentials.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StorageSecretRef {
-    pub name: Option<String>,
-    /// S3: key of the access key id (default `AWS_ACCESS_KEY_ID`).
-    pub access_key_id_key: Option<String>,
-    /// S3: key of the secret access key (default `AWS_SECRET_ACCESS_KEY`).
-    pub secret_access_key_key: Option<String>,
-    /// GCS: key of the service account key file (default `key.json`).
-    pub key_file_key: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FilesystemSpec {
-    /// PVC size, e.g. `10Gi`.
-    pub size: Option<String>,
-    /// Empty or absent: the cluster's default StorageClass.
-    pub storage_class_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
+/// One index schema period.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SchemaSpec {
-    /// `YYYY-MM-DD`, the first day this schema applies to.
+    /// `YYYY-MM-DD`, quoted: the first day this schema applies to, after the previous
+    /// period's. Example `"2024-01-01"`.
+    #[schemars(transform = rules::date)]
     pub from: String,
+    /// `v13` (tsdb), the only schema Loki 3 runs with structured metadata.
+    #[schemars(transform = rules::schema_version)]
     pub version: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// How long logs are kept (the compactor deletes older ones).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RetentionSpec {
-    /// Required: how long Loki keeps logs (at least 24h).
+    /// Required: a Loki duration of at least 24h, e.g. `72h`, `7d`, `1d12h` (units
+    /// `ms s m h d w y` in that order, no spaces). `0` (keep forever) is refused.
+    #[schemars(transform = rules::duration)]
     pub period: Option<String>,
+    /// Other periods for the streams a selector matches (Loki's `retention_stream`).
     pub streams: Option<Vec<StreamRetentionSpec>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A retention period for some streams.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StreamRetentionSpec {
     /// A LogQL stream selector, e.g. `{namespace="dev"}`.
+    #[schemars(transform = rules::stream_selector)]
     pub selector: String,
+    /// At least 24h, e.g. `24h`, `30d`.
+    #[schemars(transform = rules::duration)]
     pub period: String,
+    /// The highest priority wins where selectors overlap. Default 1.
     pub priority: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Ingestion limits per tenant (Loki's `limits_config`). Defaults from `spec.size`
+/// (small: 10 MB/s, burst 20 MB, 10000 streams).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSpec {
+    /// MB per second a tenant may push; more than 0.
     #[serde(rename = "ingestionRateMB")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub ingestion_rate_mb: Option<f64>,
+    /// MB a tenant may push at once; at least `ingestionRateMB`.
     #[serde(rename = "ingestionBurstSizeMB")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub ingestion_burst_size_mb: Option<f64>,
+    /// Active streams per tenant; at least 1.
     #[serde(rename = "maxStreamsPerUser")]
+    #[schemars(range(min = 1))]
     pub max_streams_per_user: Option<u32>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct GrafanaSpec {
-    pub datasource: Option<DatasourceSpec>,
-    pub dashboards: Option<DashboardsSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DatasourceSpec {
-    pub enabled: Option<bool>,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-    pub uid: Option<String>,
-    pub max_lines: Option<u32>,
-    pub labels: Option<BTreeMap<String, String>>,
-    /// Make Loki Grafana's default datasource.
-    pub is_default: Option<bool>,
-    /// Links from log lines to other datasources (e.g. a trace id to Tempo).
-    pub derived_fields: Option<Vec<DerivedFieldSpec>>,
-    /// Where Grafana finds the gateway password (gateway basic auth on).
-    pub password_from: Option<PasswordFromSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DerivedFieldSpec {
-    pub name: Option<String>,
-    /// A regex with one capture group (the value), or a label name with
-    /// `matcherType: label` (structured metadata such as `trace_id`).
-    pub matcher_regex: Option<String>,
-    pub matcher_type: Option<DerivedFieldMatcher>,
-    /// The uid of the datasource the value is queried in (e.g. Tempo).
-    pub datasource_uid: Option<String>,
-    /// An external link instead; `${__value.raw}` is the value.
-    pub url: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DerivedFieldMatcher {
-    Regex,
-    Label,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PasswordFromSpec {
-    /// An environment variable of Grafana's pod.
-    pub env: Option<String>,
-    /// A file mounted into Grafana's pod.
-    pub file: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct MonitoringSpec {
-    pub service_monitor: Option<ServiceMonitorSpec>,
-    /// The `cluster` label on every scraped series (the Loki mixin's dashboards and
-    /// alerts select by it).
-    pub cluster: Option<String>,
-    pub prometheus_rule: Option<PrometheusRuleSpec>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ServiceMonitorSpec {
-    pub enabled: Option<bool>,
-    pub labels: Option<BTreeMap<String, String>>,
-    pub interval: Option<String>,
-}
-
-/// The stack's own health alerts, as a Prometheus Operator PrometheusRule.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PrometheusRuleSpec {
-    pub enabled: Option<bool>,
-    /// Default: the ServiceMonitors' labels (what kube-prometheus-stack selects by).
-    pub labels: Option<BTreeMap<String, String>>,
-}
-
-/// Grafana dashboards as ConfigMaps for the kube-prometheus-stack sidecar.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DashboardsSpec {
-    pub enabled: Option<bool>,
-    /// Grafana's namespace; default: the datasource's.
-    pub namespace: Option<String>,
-    pub labels: Option<BTreeMap<String, String>>,
 }
