@@ -17,7 +17,10 @@ pub fn resource_list(data: &[u8]) {
     let out = process_bytes(data);
     if out.success {
         assert!(out.diagnostics.is_empty());
-        assert!(!out.generated.is_empty(), "success without generated objects");
+        assert!(
+            !out.generated.is_empty(),
+            "success without generated objects"
+        );
     } else {
         assert!(!out.diagnostics.is_empty(), "a failure without an error");
         assert!(out.generated.is_empty());

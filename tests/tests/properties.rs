@@ -407,6 +407,19 @@ fn the_repository_stacks_keep_the_invariants() {
         let objects = render_plain(&config, None, PlainTarget::Apply)
             .unwrap()
             .objects;
-        assert_eq!(invariants::check(&objects), Vec::<String>::new(), "{name}");
+        // With spec.output HelmRelease the Loki Services and pods are the chart's:
+        // tests/tests/helm_chart.rs checks what monitors and policies select against
+        // the chart's own renders.
+        let chart = objects.iter().any(|o| o["kind"] == "HelmRelease");
+        let problems: Vec<String> = invariants::check(&objects)
+            .into_iter()
+            .filter(|p| {
+                !(chart
+                    && (p.ends_with("selects no Service")
+                        || p.ends_with("selects no pod")
+                        || (p.contains(": backend Service ") && p.ends_with("is not rendered"))))
+            })
+            .collect();
+        assert_eq!(problems, Vec::<String>::new(), "{name}");
     }
 }

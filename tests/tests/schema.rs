@@ -223,6 +223,9 @@ const SEMANTIC: &[(&str, &str)] = &[
     ("is inside /var/log", VALUE),
     ("at most 64 printable characters", VALUE),
     ("inline credentials are refused", VALUE),
+    // spec.output HelmRelease: what the upstream chart cannot express depends on
+    // another field's value (README, "Using the upstream chart").
+    ("with spec.output HelmRelease", ACROSS),
 ];
 
 fn explained(d: &Diagnostic) -> bool {

@@ -208,12 +208,18 @@ fn s3_keys_from_a_secret_are_expanded_from_the_environment_only() {
         "AWS_SECRET_ACCESS_KEY"
     );
 
-    // A value that expand-env would mangle is refused, naming why.
-    let bad = resolve(
-        "  profile: cloud\n  retention:\n    period: 7d\n    streams: [{selector: '{app=~\"a$\"}', period: 1d}]\n  storage:\n    s3: {bucket: b-b-b, region: eu-west-1}\n    auth: {secretRef: {name: loki-s3}}\n",
+    // A value that expand-env would mangle is refused when the config is read, at its
+    // field, naming why.
+    let doc: Value = crate::yaml::from_str(
+        "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec:\n  profile: cloud\n  retention:\n    period: 7d\n    streams: [{selector: '{app=~\"a$\"}', period: 1d}]\n  storage:\n    s3: {bucket: b-b-b, region: eu-west-1}\n    auth: {secretRef: {name: loki-s3}}\n",
+    )
+    .unwrap();
+    let errs = crate::spec::parse(&doc).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.message.contains("expand")
+            && e.field.as_deref() == Some("spec.retention.streams[0].selector")),
+        "{errs:?}"
     );
-    let err = crate::render::loki::files(&bad).unwrap_err();
-    assert!(err.contains("expand"), "{err}");
     // Without Secret keys there is no expansion, and the same selector is fine.
     let ok = resolve(
         "  profile: cloud\n  retention:\n    period: 7d\n    streams: [{selector: '{app=~\"a$\"}', period: 1d}]\n  storage:\n    s3: {bucket: b-b-b, region: eu-west-1}\n",
