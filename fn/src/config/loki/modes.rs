@@ -208,18 +208,29 @@ fn s3_keys_from_a_secret_are_expanded_from_the_environment_only() {
         "AWS_SECRET_ACCESS_KEY"
     );
 
-    // A value that expand-env would mangle is refused when the config is read, at its
-    // field, naming why.
+    // A value that expand-env would mangle is refused at its field (spec::resolve), and
+    // the rendered file is checked whole again.
     let doc: Value = crate::yaml::from_str(
         "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec:\n  profile: cloud\n  retention:\n    period: 7d\n    streams: [{selector: '{app=~\"a$\"}', period: 1d}]\n  storage:\n    s3: {bucket: b-b-b, region: eu-west-1}\n    auth: {secretRef: {name: loki-s3}}\n",
     )
     .unwrap();
-    let errs = crate::spec::parse(&doc).unwrap_err();
-    assert!(
-        errs.iter().any(|e| e.message.contains("expand")
-            && e.field.as_deref() == Some("spec.retention.streams[0].selector")),
-        "{errs:?}"
+    let errors = crate::spec::parse(&doc).unwrap_err();
+    assert_eq!(
+        errors[0].field.as_deref(),
+        Some("spec.retention.streams[0].selector"),
+        "{errors:?}"
     );
+    assert!(errors[0].message.contains("expand"), "{errors:?}");
+    let mut bad = r.clone();
+    bad.retention
+        .streams
+        .push(crate::spec::resolved::StreamRetention {
+            selector: "{app=~\"a$\"}".to_owned(),
+            period: crate::spec::duration::Duration::parse("1d").unwrap(),
+            priority: 1,
+        });
+    let err = crate::render::loki::files(&bad).unwrap_err();
+    assert!(err.contains("expand"), "{err}");
     // Without Secret keys there is no expansion, and the same selector is fine.
     let ok = resolve(
         "  profile: cloud\n  retention:\n    period: 7d\n    streams: [{selector: '{app=~\"a$\"}', period: 1d}]\n  storage:\n    s3: {bucket: b-b-b, region: eu-west-1}\n",
