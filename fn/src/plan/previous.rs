@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::krm::annotations;
-use crate::yaml::{MAX_ALIAS_EVENTS, MAX_DOCUMENT_BYTES, MAX_NODES};
+use crate::yaml::MAX_DOCUMENT_BYTES;
 
 /// Most documents one `--from` file may hold.
 const MAX_DOCUMENTS: usize = 100_000;
@@ -35,22 +35,7 @@ pub fn parse(text: &str) -> Result<Vec<Value>, String> {
     let docs: Vec<Value> = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         vec![serde_json::from_str(trimmed).map_err(|e| format!("not valid JSON: {e}"))?]
     } else {
-        let opts = serde_saphyr::options! {
-            strict_booleans: true,
-            legacy_octal_numbers: true,
-            with_snippet: false,
-            alias_limits: serde_saphyr::alias_limits! {
-                max_total_replayed_events: MAX_ALIAS_EVENTS,
-            },
-            budget: serde_saphyr::budget! {
-                max_documents: MAX_DOCUMENTS,
-                max_depth: 200,
-                max_total_scalar_bytes: MAX_DOCUMENT_BYTES,
-                max_nodes: MAX_NODES,
-                max_aliases: 10_000,
-                max_anchors: 10_000,
-            },
-        };
+        let opts = crate::yaml::read_options(MAX_DOCUMENTS);
         serde_saphyr::from_multiple_with_options::<Value>(text, opts)
             .map_err(|e| format!("not valid YAML: {e}"))?
     };

@@ -20,7 +20,8 @@ pub const MAX_NODES: usize = 1_000_000;
 /// Most YAML events aliases may replay in one input (Kubernetes YAML rarely uses any).
 pub const MAX_ALIAS_EVENTS: usize = 100_000;
 
-fn read_options() -> serde_saphyr::Options {
+/// How YAML is read (see the module docs), for inputs of at most `max_documents` documents.
+pub(crate) fn read_options(max_documents: usize) -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: true,
         legacy_octal_numbers: true,
@@ -29,7 +30,7 @@ fn read_options() -> serde_saphyr::Options {
             max_total_replayed_events: MAX_ALIAS_EVENTS,
         },
         budget: serde_saphyr::budget! {
-            max_documents: 1,
+            max_documents: max_documents,
             max_depth: 200,
             max_total_scalar_bytes: MAX_DOCUMENT_BYTES,
             max_nodes: MAX_NODES,
@@ -41,7 +42,7 @@ fn read_options() -> serde_saphyr::Options {
 
 /// Parses one YAML (or JSON) document.
 pub fn from_str<T: DeserializeOwned>(input: &str) -> Result<T, String> {
-    serde_saphyr::from_str_with_options(input, read_options()).map_err(|e| {
+    serde_saphyr::from_str_with_options(input, read_options(1)).map_err(|e| {
         let msg = e.to_string();
         if msg.contains("budget breached") {
             format!(

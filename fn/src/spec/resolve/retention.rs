@@ -73,25 +73,9 @@ pub(super) fn schemas(
 }
 
 fn is_date(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return false;
-    };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return false;
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return false;
-    };
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1970..=9999).contains(&y) && (1..=days).contains(&d)
+    // One reading of `YYYY-MM-DD` (1970..=9999, real days) for the schema check and the
+    // change hazards that compare periods with today.
+    crate::plan::date::Day::parse(s).is_ok()
 }
 
 const MIN_RETENTION_MS: u64 = 24 * HOUR_MS;
