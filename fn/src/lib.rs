@@ -11,6 +11,7 @@
 //! defaults and validate (collecting every error with its field path) -> render each
 //! component -> sort -> merge with pass-through items -> serialize.
 
+pub mod collection;
 pub mod config;
 pub mod diagnostic;
 pub mod krm;

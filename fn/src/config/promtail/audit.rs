@@ -16,28 +16,18 @@ use super::system::{RFC3339_VALUE, time_from};
 use super::{NODE_ENV, redact};
 use crate::spec::Resolved;
 
-pub const JOB: &str = "kube-audit";
-/// Where Talos makes the kube-apiserver write its audit log (directory 0700, owned
-/// by 65534): reading it needs CAP_DAC_READ_SEARCH. Rotated backups are named
-/// `kube-apiserver-<time>.log` and are not tailed.
-pub const LOG_DIR: &str = "/var/log/audit/kube";
-pub const LOG_FILE: &str = "/var/log/audit/kube/kube-apiserver.log";
-
-/// Event fields kept as structured metadata (name -> JMESPath in the event).
-pub const METADATA: [(&str, &str); 4] = [
-    ("audit_id", "auditID"),
-    ("user", "user.username"),
-    ("resource", "objectRef.resource"),
-    ("status_code", "responseStatus.code"),
-];
+pub const JOB: &str = crate::collection::AUDIT_JOB;
+pub const LOG_DIR: &str = talos::AUDIT_LOG_DIR;
+pub const LOG_FILE: &str = talos::AUDIT_LOG_FILE;
+use crate::collection::talos::{self, AUDIT_METADATA as METADATA};
 
 pub fn scrape_config(r: &Resolved) -> ScrapeConfig {
     let mut expressions: BTreeMap<String, String> = METADATA
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    expressions.insert("verb".to_owned(), "verb".to_owned());
-    expressions.insert("raw_time".to_owned(), "stageTimestamp".to_owned());
+    expressions.insert(talos::AUDIT_VERB.to_owned(), talos::AUDIT_VERB.to_owned());
+    expressions.insert("raw_time".to_owned(), talos::AUDIT_TIME.to_owned());
     let mut event = vec![Stage::Json(super::model::Json { expressions })];
     event.extend(time_from("raw_time", RFC3339_VALUE, "RFC3339Nano"));
     event.push(Stage::Labels(BTreeMap::from([(

@@ -79,41 +79,7 @@ pub fn has_key(keys: &[String]) -> String {
     format!("(^|[[:blank:]])(level|{})=", keys.join("|"))
 }
 
-/// The fixed set of `level` label values, and what maps onto each (lowercased).
-pub const LEVELS: [(&str, &[&str]); 6] = [
-    ("trace", &["trace", "trc", "10"]),
-    ("debug", &["debug", "dbg", "dbug", "20"]),
-    (
-        "info",
-        &[
-            "info",
-            "inf",
-            "information",
-            "informational",
-            "notice",
-            "30",
-        ],
-    ),
-    ("warn", &["warn", "warning", "wrn", "40"]),
-    ("error", &["error", "err", "eror", "50"]),
-    (
-        "fatal",
-        &[
-            "fatal",
-            "ftl",
-            "critical",
-            "crit",
-            "panic",
-            "dpanic",
-            "alert",
-            "emerg",
-            "emergency",
-            "60",
-        ],
-    ),
-];
-/// What any other non-empty level becomes, so the label's cardinality stays bounded.
-pub const OTHER_LEVEL: &str = "unknown";
+pub use crate::collection::levels::{LEVELS, OTHER_LEVEL};
 
 /// Go template for Promtail's `template` stage: lowercases the extracted `level` and
 /// maps it onto `LEVELS`. An absent level renders empty, which leaves it unset.
@@ -154,8 +120,10 @@ pub fn level_label() -> [Stage; 2] {
 /// decodes, each extracting `level` plus `keys`, under `base` (a LogQL stream
 /// selector such as `{job="kubernetes-pods"}`).
 pub fn parse_json_or_logfmt(base: &str, keys: &[String]) -> [Stage; 2] {
-    let mut expressions =
-        BTreeMap::from([("level".to_owned(), "level || lvl || severity".to_owned())]);
+    let mut expressions = BTreeMap::from([(
+        "level".to_owned(),
+        crate::collection::levels::LEVEL_KEYS.join(" || "),
+    )]);
     let mut mapping = BTreeMap::from([("level".to_owned(), "level".to_owned())]);
     for k in keys {
         expressions.insert(k.clone(), k.clone());

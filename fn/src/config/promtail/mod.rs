@@ -35,7 +35,7 @@ pub const POSITIONS_MOUNT: &str = "/var/lib/promtail";
 pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
 pub const PODS_LOG_DIR: &str = pods::LOG_DIR;
 /// The node's log root: mounted whole when Talos' own logs are collected.
-pub const NODE_LOG_DIR: &str = "/var/log";
+pub const NODE_LOG_DIR: &str = crate::collection::NODE_LOG_DIR;
 pub const AUDIT_LOG_DIR: &str = audit::LOG_DIR;
 pub const HTTP_PORT: u16 = 9080;
 pub const JOB: &str = pods::JOB;
@@ -60,17 +60,16 @@ pub fn build(r: &Resolved) -> Config {
             log_level: "info",
             log_format: "logfmt",
         },
-        clients: vec![Client {
-            url: r.push_url(),
-            tenant_id: r.tenancy.enabled.then(|| r.tenancy.tenant_id.clone()),
-            basic_auth: r
-                .gateway
-                .as_ref()
-                .and_then(|g| g.auth.as_ref())
-                .map(|a| BasicAuth {
-                    username: a.username.clone(),
+        clients: vec![{
+            let target = crate::collection::target::target(r);
+            Client {
+                url: target.url,
+                tenant_id: target.tenant_id,
+                basic_auth: target.basic_auth.map(|a| BasicAuth {
+                    username: a.username,
                     password_file: format!("{GATEWAY_AUTH_DIR}/password"),
                 }),
+            }
         }],
         positions: Positions {
             filename: format!("{POSITIONS_MOUNT}/positions.yaml"),

@@ -10,8 +10,8 @@ use super::stages::{drop_matching, drop_too_old, stream, with_match};
 use super::{NODE_ENV, redact};
 use crate::spec::Resolved;
 
-pub const JOB: &str = "kubernetes-pods";
-pub const LOG_DIR: &str = "/var/log/pods";
+pub const JOB: &str = crate::collection::PODS_JOB;
+pub const LOG_DIR: &str = crate::collection::PODS_LOG_DIR;
 /// `drop_counter_reason` of Promtail's own debug lines.
 pub const OWN_DEBUG_REASON: &str = "promtail_debug";
 
@@ -29,6 +29,14 @@ fn relabel_replace(source: &[&'static str], target: &'static str) -> Relabel {
 pub const OPT_OUT_META: [&str; 2] = [
     "__meta_kubernetes_pod_annotation_logs_lokistack_krm_dev_enabled",
     "__meta_kubernetes_namespace_annotation_logs_lokistack_krm_dev_enabled",
+];
+
+/// `collection::APP_LABEL_SOURCES` as Prometheus' pod discovery spells them.
+pub const APP_SOURCE_META: [&str; 4] = [
+    "__meta_kubernetes_pod_label_app_kubernetes_io_name",
+    "__meta_kubernetes_pod_label_app",
+    "__meta_kubernetes_pod_label_k8s_app",
+    "__meta_kubernetes_pod_label_component",
 ];
 
 /// Prometheus' label-name spelling of an annotation (every other character is `_`).
@@ -125,7 +133,10 @@ fn relabels(r: &Resolved) -> Vec<Relabel> {
         relabel_replace(&["__meta_kubernetes_pod_node_name"], "__host__"),
         Relabel {
             source_labels: vec!["__meta_kubernetes_pod_controller_name"],
-            regex: Some("([0-9a-z-.]+?)(-[0-9a-f]{8,10})?".to_owned()),
+            regex: Some(format!(
+                "([0-9a-z-.]+?){}",
+                crate::collection::CONTROLLER_HASH_SUFFIX
+            )),
             target_label: Some("__tmp_controller_name"),
             action: "replace",
             ..Relabel::default()
@@ -134,14 +145,10 @@ fn relabels(r: &Resolved) -> Vec<Relabel> {
             // The first that is set: the recommended label, the classic ones (system pods
             // and Talos' static control-plane pods use k8s-app / component), the owning
             // controller without its hash suffix, the pod name.
-            source_labels: vec![
-                "__meta_kubernetes_pod_label_app_kubernetes_io_name",
-                "__meta_kubernetes_pod_label_app",
-                "__meta_kubernetes_pod_label_k8s_app",
-                "__meta_kubernetes_pod_label_component",
-                "__tmp_controller_name",
-                "__meta_kubernetes_pod_name",
-            ],
+            source_labels: APP_SOURCE_META
+                .into_iter()
+                .chain(["__tmp_controller_name", "__meta_kubernetes_pod_name"])
+                .collect(),
             regex: Some("^;*([^;]+)(;.*)?$".to_owned()),
             target_label: Some("app"),
             action: "replace",
@@ -221,5 +228,16 @@ mod tests {
             super::OPT_OUT_META[1],
             super::meta_name("namespace", OPT_OUT_ANNOTATION)
         );
+    }
+
+    #[test]
+    fn the_app_source_meta_labels_spell_the_contract_labels() {
+        for (meta, label) in super::APP_SOURCE_META
+            .iter()
+            .zip(crate::collection::APP_LABEL_SOURCES)
+        {
+            let name = super::meta_name("pod", label).replace("_annotation_", "_label_");
+            assert_eq!(*meta, name);
+        }
     }
 }

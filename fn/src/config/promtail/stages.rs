@@ -63,10 +63,6 @@ pub fn timestamp(source: &'static str, format: &'static str) -> Stage {
     })
 }
 
-/// How much sooner than Loki's limit lines are dropped: a batch may wait and be retried
-/// for minutes before Loki sees it.
-pub const OLD_LINE_MARGIN_MS: u64 = 10 * 60_000;
-
 /// The `drop_counter_reason` of lines older than Loki accepts
 /// (`promtail_dropped_entries_total{reason="line_too_old"}`).
 pub const TOO_OLD_REASON: &str = "line_too_old";
@@ -88,9 +84,8 @@ pub fn go_duration(ms: u64) -> String {
 /// logs an error for each. Every job that takes the time from the line has it, after
 /// the stages that set the time.
 pub fn drop_too_old(r: &Resolved) -> Stage {
-    let limit = crate::config::loki::max_sample_age_ms(r);
     Stage::Drop(Drop {
-        older_than: go_duration(limit.saturating_sub(OLD_LINE_MARGIN_MS).max(60_000)),
+        older_than: go_duration(crate::collection::old_line_window_ms(r)),
         drop_counter_reason: TOO_OLD_REASON,
     })
 }

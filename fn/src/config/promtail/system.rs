@@ -27,30 +27,15 @@ use super::levels::{JSON_LINE, level_label, parse_json_or_logfmt};
 use super::model::{Json, Multiline, Regex, ScrapeConfig, Stage, StaticConfig, Template};
 use super::stages::{drop_too_old, selector, stream, timestamp, with_match};
 use super::{NODE_ENV, redact};
+use crate::collection::levels::{KLOG_SEVERITIES, SYSLOG_SEVERITIES};
+use crate::collection::talos::known_services;
 use crate::spec::Resolved;
 
-pub const JOB: &str = "machine-logs";
+pub const JOB: &str = crate::collection::MACHINE_JOB;
 /// Files directly under /var/log.
-pub const PATH_GLOB: &str = "/var/log/*.log";
+pub const PATH_GLOB: &str = crate::collection::talos::SERVICE_LOG_GLOB;
 /// The service is the file's name.
 pub const SERVICE_FROM_FILENAME: &str = "^/var/log/(?P<service>[^/]+)[.]log$";
-
-/// Services whose format the pipeline knows; every other file gets the generic
-/// JSON/logfmt level extraction.
-pub const KNOWN_SERVICES: [&str; 12] = [
-    "kubelet",
-    "containerd",
-    "cri",
-    "etcd",
-    "machined",
-    "apid",
-    "trustd",
-    "controller-runtime",
-    "early-startup",
-    "dns-resolve-cache",
-    "kernel",
-    "syslogd",
-];
 
 /// `2025/01/02 15:04:05.123456 ` (Go's log with Ldate|Lmicroseconds, UTC on Talos).
 pub const GO_LOG_TIME: &str =
@@ -108,12 +93,21 @@ pub fn time_from(raw: &'static str, value: &str, format: &'static str) -> [Stage
     ]
 }
 
-/// A template that turns `level` values of one format into `LEVELS` spellings.
+/// A template that turns `level` values of one format into `LEVELS` spellings;
+/// consecutive values with the same level share one `eq`.
 fn map_level(pairs: &[(&str, &str)]) -> Stage {
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (from, to) in pairs {
+        match groups.last_mut() {
+            Some((froms, last)) if last == to => froms.push(from),
+            _ => groups.push((vec![from], to)),
+        }
+    }
     let mut t = String::new();
-    for (i, (from, to)) in pairs.iter().enumerate() {
+    for (i, (froms, to)) in groups.iter().enumerate() {
         t.push_str(if i == 0 { "{{ if " } else { "{{ else if " });
-        t.push_str(&format!("eq .Value {from} }}}}{to}"));
+        let quoted: Vec<String> = froms.iter().map(|f| format!("\"{f}\"")).collect();
+        t.push_str(&format!("eq .Value {} }}}}{to}", quoted.join(" ")));
     }
     t.push_str("{{ else }}{{ .Value }}{{ end }}");
     Stage::Template(Template {
@@ -149,15 +143,7 @@ fn per_service() -> Vec<Stage> {
         ),
         with_match(
             selector(&service(&["kubelet"]), &[("|~", KLOG_LINE)]),
-            vec![
-                regex(KLOG_LINE),
-                map_level(&[
-                    ("\"I\"", "info"),
-                    ("\"W\"", "warn"),
-                    ("\"E\"", "error"),
-                    ("\"F\"", "fatal"),
-                ]),
-            ],
+            vec![regex(KLOG_LINE), map_level(&KLOG_SEVERITIES)],
         ),
         with_match(
             json_lines(&["containerd", "cri"]),
@@ -196,13 +182,7 @@ fn per_service() -> Vec<Stage> {
             [
                 json(&[("level", "severity"), ("raw_time", "timestamp")]),
                 // syslog severities 0 (emerg) to 7 (debug).
-                map_level(&[
-                    ("\"0\" \"1\" \"2\"", "fatal"),
-                    ("\"3\"", "error"),
-                    ("\"4\"", "warn"),
-                    ("\"5\" \"6\"", "info"),
-                    ("\"7\"", "debug"),
-                ]),
+                map_level(&SYSLOG_SEVERITIES),
             ]
             .into_iter()
             .chain(time_from("raw_time", RFC3339_VALUE, "RFC3339Nano"))
@@ -229,7 +209,7 @@ fn pipeline(r: &Resolved) -> Vec<Stage> {
     out.extend(parse_json_or_logfmt(
         &stream(&[
             ("job", "=", JOB),
-            ("service", "!~", &KNOWN_SERVICES.join("|")),
+            ("service", "!~", &known_services().join("|")),
         ]),
         &[],
     ));
