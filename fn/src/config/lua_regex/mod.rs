@@ -18,9 +18,15 @@ use prefilter::Literal;
 
 pub use compile::MAX_INSTS;
 
-/// The runtime. Defines three globals and nothing else: `re_replace_groups(prog, s,
-/// repl)`, `re_find(prog, s)` and `re_match(prog, s)`, where `prog` is the value of a
-/// [`Program::to_lua`] expression. Lua 5.1 with the `bit` library (LuaJIT 2.1).
+/// The runtime (Lua 5.1 with the `bit` library: LuaJIT 2.1). Defines three globals and
+/// nothing else, where `prog` is the value of a [`Program::to_lua`] expression:
+/// `re_replace_groups(prog, s, repl)` (Promtail's `replace` stage with a constant
+/// replacement), `re_find(prog, s)` (a boolean) and `re_match(prog, s)` (nil, or the
+/// first match: `[0]` the whole, `[1]`..`[n]` the groups, nil when a group took no part,
+/// and the named groups by name). A Fluent Bit Lua filter script is this text, then
+/// `local P1 = <to_lua>` for each rule, then the filter function, e.g.
+/// `record.log = re_replace_groups(P1, record.log, "[REDACTED]")`. A program keeps its
+/// scratch state in its own table (`st`): one Lua state runs one search at a time.
 pub const VM_LUA: &str = include_str!("vm.lua");
 
 /// A compiled regex: what `to_lua` writes for the runtime.

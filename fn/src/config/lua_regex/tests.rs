@@ -304,3 +304,68 @@ fn the_fold_changes_after_unicode_15_are_the_ones_listed() {
         .collect();
     assert_eq!(got, super::class::FOLD_CHANGED_AFTER_15);
 }
+
+/// Not a test: prints how long luajit takes for a 16 KiB line through every built-in
+/// rule (`cargo nextest run -p loki-stack-fn --run-ignored only lua_regex_timing
+/// --no-capture`). Asserts nothing about the time.
+#[test]
+#[ignore = "a measurement, not a test"]
+fn lua_regex_timing() {
+    let mut script = format!("{VM_LUA}\nlocal P = {{}}\n");
+    for set in BUILTIN {
+        for (_, regex) in set.rules {
+            let lua = compile(regex).unwrap().to_lua();
+            writeln!(script, "P[#P + 1] = {lua}").unwrap();
+        }
+    }
+    script.push_str(
+        r#"
+local function fill(unit) return string.rep(unit, math.ceil(16384 / #unit)):sub(1, 16384) end
+local lines = {
+  {"logfmt with secrets", fill('level=info msg="request served" path=/api/v1/users password=hunter2 status=200 ')},
+  {"JSON", fill('{"level":"info","msg":"listening","addr":":8080","user":"x","token":"abc"},')},
+  {"prose", fill("the quick brown fox jumps over the lazy dog while nobody watches it ")},
+  {"key: value text", fill("password: x secret: y token: z api_key: w ")},
+  {"base64", fill("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx")},
+  {"hostile: key parts", fill("passwordsecrettokenapikeycredentials") .. "=x"},
+  {"hostile: short", fill(" a: b=c ")},
+}
+for _, l in ipairs(lines) do
+  local runs, t0 = 20, os.clock()
+  local out
+  for _ = 1, runs do
+    out = l[2]
+    for i = 1, #P do out = re_replace_groups(P[i], out, "[REDACTED]") end
+  end
+  io.write(string.format("%-20s %6.2f ms per 16 KiB line (%d rules)\n", l[1], (os.clock() - t0) * 1000 / runs, #P))
+end
+"#,
+    );
+    let path = std::env::temp_dir().join(format!("lua-regex-timing-{}.lua", std::process::id()));
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new(luajit()).arg(&path).output().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    println!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn deep_programs_run_without_exhausting_the_lua_stack() {
+    let patterns = [
+        "(?:a??){1000}(?:b??){1000}(?:c??){1000}(?:d??){1000}".to_owned(),
+        "(a??){830}(b??){830}(c??){830}x".to_owned(),
+        format!("{}x{}", "(".repeat(99), ")".repeat(99)),
+    ];
+    let programs: Vec<Program> = patterns.iter().map(|p| compile(p).unwrap()).collect();
+    let cases: Vec<(usize, Vec<u8>)> = (0..programs.len())
+        .flat_map(|p| [(p, b"abcdx".to_vec()), (p, b"x".repeat(50))])
+        .collect();
+    let outcomes = run_lua(&programs, &cases, "-");
+    for ((p, line), got) in cases.iter().zip(&outcomes) {
+        let want = super::tests_diff::Reference::new(&patterns[*p]).outcome(line, "-");
+        assert_eq!(got, &want, "{}", patterns[*p]);
+    }
+}

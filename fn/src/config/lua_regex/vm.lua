@@ -86,35 +86,52 @@ local function assert_ok(kind, pos)
 end
 
 -- Adds the thread at pc (captures WC) to the list LPC/LCAP, following empty-width
--- instructions in priority order; a pc already on the list is not added again.
+-- instructions in priority order; a pc already on the list is not added again. An
+-- explicit stack (no recursion, whatever the program's size) holds what is left to
+-- explore (slot 0) and the captures to restore (slot k, old value).
+local STK = {}
 local function add(pc, pos)
+  local sp = 0
   while true do
-    if MARK[pc] == GEN then return end
-    MARK[pc] = GEN
-    local o = OP[pc]
-    if o == 6 then
-      add(A[pc], pos)
-      pc = B[pc]
-    elseif o == 7 then
-      local k = A[pc]
-      local old = WC[k]
-      WC[k] = pos
-      add(NX[pc], pos)
-      WC[k] = old
-      return
-    elseif o == 8 then
-      if not assert_ok(A[pc], pos) then return end
-      pc = NX[pc]
-    elseif o == 11 then
-      pc = NX[pc]
-    elseif o == 10 then
-      return
-    else
-      LN = LN + 1
-      LPC[LN] = pc
-      local base = (LN - 1) * NS
-      for k = 1, NS do LCAP[base + k] = WC[k] end
-      return
+    while true do
+      if MARK[pc] == GEN then break end
+      MARK[pc] = GEN
+      local o = OP[pc]
+      if o == 6 then
+        STK[sp + 1], STK[sp + 2] = 0, B[pc]
+        sp = sp + 3
+        pc = A[pc]
+      elseif o == 7 then
+        local k = A[pc]
+        STK[sp + 1], STK[sp + 2] = k, WC[k]
+        sp = sp + 3
+        WC[k] = pos
+        pc = NX[pc]
+      elseif o == 8 then
+        if not assert_ok(A[pc], pos) then break end
+        pc = NX[pc]
+      elseif o == 11 then
+        pc = NX[pc]
+      elseif o == 10 then
+        break
+      else
+        LN = LN + 1
+        LPC[LN] = pc
+        local base = (LN - 1) * NS
+        for k = 1, NS do LCAP[base + k] = WC[k] end
+        break
+      end
+    end
+    -- Restore captures until the next branch to explore.
+    while true do
+      if sp == 0 then return end
+      sp = sp - 3
+      local k, v = STK[sp + 1], STK[sp + 2]
+      if k == 0 then
+        pc = v
+        break
+      end
+      WC[k] = v
     end
   end
 end
