@@ -369,3 +369,43 @@ fn deep_programs_run_without_exhausting_the_lua_stack() {
         assert_eq!(got, &want, "{}", patterns[*p]);
     }
 }
+
+/// Go's FindAll: an empty match is not taken right after a match and the next search
+/// starts one rune on; every group of every match is replaced.
+#[test]
+fn empty_matches_and_groups_are_replaced_as_go_does() {
+    let table: &[(&str, &[u8], &[u8])] = &[
+        ("(a*)", b"baaac", b"-b-c-"),
+        ("(a|)", b"ab", b"-b-"),
+        (
+            "(x*)",
+            "\u{e9}\u{1D11E}".as_bytes(),
+            "-\u{e9}-\u{1D11E}-".as_bytes(),
+        ),
+        ("(x*)", b"\xff\xc3", b"-\xff-\xc3-"),
+        ("(a)(b)?", b"ab a", b"-- -"),
+        ("(?i)(k)", "k K \u{212A}".as_bytes(), b"- - -"),
+        (
+            r"\b(\w)",
+            "\u{e9}t\u{e9}".as_bytes(),
+            "\u{e9}-\u{e9}".as_bytes(),
+        ),
+        (r"(\s)", b"a\x0bb c", b"a\x0bb-c"),
+        ("^(a)|(b)$", b"ab\nab", b"-b\na-"),
+        ("(?m)^(a)|(b)$", b"ab\nab", b"--\n--"),
+    ];
+    let programs: Vec<Program> = table.iter().map(|(p, _, _)| compile(p).unwrap()).collect();
+    let cases: Vec<(usize, Vec<u8>)> = table
+        .iter()
+        .enumerate()
+        .map(|(i, (_, line, _))| (i, line.to_vec()))
+        .collect();
+    for ((pattern, line, want), got) in table.iter().zip(run_lua(&programs, &cases, "-")) {
+        assert_eq!(
+            String::from_utf8_lossy(&got.replaced),
+            String::from_utf8_lossy(want),
+            "{pattern} on {:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}

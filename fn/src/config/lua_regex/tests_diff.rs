@@ -437,4 +437,14 @@ fn generated_regexes_and_lines_agree_with_the_regex_crate() {
         "{matched} of {} match",
         cases.len()
     );
+    // The shortcuts were taken often enough to be tested.
+    let count = |f: &dyn Fn(&super::Program) -> bool| programs.iter().filter(|p| f(p)).count();
+    let first = count(&|p| p.first.is_some());
+    let exact = count(&|p| p.literal.as_ref().is_some_and(|l| !l.lowered));
+    let lowered = count(&|p| p.literal.as_ref().is_some_and(|l| l.lowered));
+    let anchored = count(&|p| p.anchored);
+    assert!(
+        first > 100 && exact > 100 && lowered > 10 && anchored > 10,
+        "{first} {exact} {lowered} {anchored}"
+    );
 }
