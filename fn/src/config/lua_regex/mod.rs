@@ -9,6 +9,8 @@ mod prefilter;
 mod tests;
 #[cfg(test)]
 mod tests_diff;
+#[cfg(test)]
+mod tests_ref;
 
 use std::fmt::Write as _;
 

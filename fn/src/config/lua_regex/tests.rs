@@ -191,7 +191,7 @@ fn builtin_rules_redact_in_lua_as_promtail_does() {
     let mut redacted = 0;
     let references: Vec<_> = patterns
         .iter()
-        .map(|p| super::tests_diff::Reference::new(p))
+        .map(|p| super::tests_ref::Reference::new(p))
         .collect();
     for ((p, line), got) in cases.iter().zip(&outcomes) {
         let pattern = patterns[*p];
@@ -365,7 +365,7 @@ fn deep_programs_run_without_exhausting_the_lua_stack() {
         .collect();
     let outcomes = run_lua(&programs, &cases, "-");
     for ((p, line), got) in cases.iter().zip(&outcomes) {
-        let want = super::tests_diff::Reference::new(&patterns[*p]).outcome(line, "-");
+        let want = super::tests_ref::Reference::new(&patterns[*p]).outcome(line, "-");
         assert_eq!(got, &want, "{}", patterns[*p]);
     }
 }
