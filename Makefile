@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render rendered check-rendered flux-artifact plan build install test lint tools deploy-tools python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render rendered check-rendered flux-artifact plan build install test lint tools deploy-tools lua python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -100,11 +100,15 @@ lint:
 ## the wasm32 standard library (the core must build for WebAssembly), Debian's nginx (gateway tests)
 ## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests),
 ## Debian's binaryen and chromium (the wasm build and the playground test),
-## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests)
-tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools
+## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests),
+## Debian's luajit (the Lua regex runtime's tests, fn/src/config/lua_regex)
+tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua
 
 deploy-tools:
 	@tools/install-deploy-tools.sh
+
+lua:
+	@tools/install-lua.sh
 
 nginx:
 	@tools/install-nginx.sh

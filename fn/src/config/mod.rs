@@ -4,5 +4,6 @@
 pub mod expand_env;
 pub mod grafana;
 pub mod loki;
+pub mod lua_regex;
 pub mod nginx;
 pub mod promtail;

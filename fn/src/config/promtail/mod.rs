@@ -85,9 +85,9 @@ pub fn check_expand_env_safe(text: &str) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod redact_tests;
+pub(crate) mod redact_tests;
 #[cfg(test)]
-mod sim;
+pub(crate) mod sim;
 #[cfg(test)]
 mod system_tests;
 #[cfg(test)]

@@ -36,7 +36,7 @@ fn pod_line(stages: &[Stage], namespace: &str, content: &str) -> Entry {
 }
 
 /// (rule set, line, the secret that must be gone)
-const SECRETS: &[(&str, &str, &str)] = &[
+pub(crate) const SECRETS: &[(&str, &str, &str)] = &[
     (
         "bearer-token",
         "GET /v1/secret HTTP/1.1 Authorization: Bearer s3cr3tT0kenValue42",
@@ -150,7 +150,7 @@ const SECRETS: &[(&str, &str, &str)] = &[
 ];
 
 /// Lines with nothing secret: no rule may touch them.
-const ORDINARY: &[&str] = &[
+pub(crate) const ORDINARY: &[&str] = &[
     "level=info msg=\"request served\" method=GET path=/api/v1/users status=200 duration=12ms",
     r#"{"level":"info","ts":"2026-11-30T23:58:00Z","msg":"listening","addr":":8080"}"#,
     "GET /healthz HTTP/1.1 200 2 \"-\" \"kube-probe/1.35\"",
