@@ -92,6 +92,29 @@ pub fn services_of(f: impl Fn(Format) -> bool) -> Vec<&'static str> {
         .collect()
 }
 
+// Line shapes (Go RE2, each with a `time` and/or `level` group): every parsing step is
+// gated by them, so a line of another shape is left alone instead of misread.
+
+/// `2025/01/02 15:04:05.123456 ` (Go's log with Ldate|Lmicroseconds, UTC on Talos).
+pub const GO_LOG_TIME: &str =
+    "^(?P<time>[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}) ";
+/// zap's console encoder with ISO8601 time: `2025-01-02T15:04:06.345Z INFO msg`.
+pub const ZAP_CONSOLE: &str = "^(?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{4})) +(?P<level>[A-Za-z]+) ";
+/// Talos' kmsg lines: `%s: %7s: [%s]: %s` (facility, priority, RFC3339Nano time).
+pub const KERNEL_LINE: &str = "^[a-z0-9]+: *(?P<level>[a-z]+): [[](?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))[]]: ";
+/// Times inside JSON, checked for shape before the timestamp stage sees them (a value
+/// of another shape is left alone instead of being misread).
+pub const RFC3339_VALUE: &str = "^(?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))$";
+pub const ISO8601_VALUE: &str = "^(?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{4}))$";
+/// Epoch milliseconds (12 to 14 digits: 2001 to 5138), the fraction cut off.
+pub const EPOCH_MS_VALUE: &str = "^(?P<time>[0-9]{12,14})([.][0-9]+)?$";
+
+/// klog's text header: `I0102 15:04:05.123456    1234 file.go:123] msg`.
+pub const KLOG_LINE: &str = "^(?P<level>[IWEF])[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}";
+
+/// ANSI colour and control sequences, as Loki's `decolorize` removes them.
+pub const ANSI: &str = "[\u{1B}\u{9B}][[\\]()#;?]*(?:(?:(?:[a-zA-Z\\d]*(?:;[a-zA-Z\\d]*)*)?\u{7})|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PRZcf-ntqry=><~]))";
+
 /// Talos' own log sender (`machine.logging.destinations`, json_lines): the fields of
 /// each line. The kernel log (`talos.logging.kernel`) has no `talos-service`.
 pub const RECEIVER_MESSAGE: &str = "msg";

@@ -2,6 +2,7 @@
 //! misspelt key is a compile error instead of a pod in CrashLoopBackOff.
 
 pub mod expand_env;
+pub mod fluentbit;
 pub mod grafana;
 pub mod loki;
 pub mod lua_regex;

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod cache;
+pub mod collector;
 pub mod dashboards;
 pub mod disruption;
 pub mod exposure;
@@ -22,7 +23,6 @@ pub mod network;
 #[cfg(test)]
 mod observability_tests;
 pub mod pod;
-pub mod promtail;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -49,8 +49,6 @@ pub(crate) fn to_value<T: Serialize>(object: &T) -> Result<Value, String> {
 /// Renders the whole stack, sorted. Errors are internal invariant violations (for
 /// example, a config that would not enforce retention), never input problems.
 pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
-    let promtail_config = promtail::config_file(r)?;
-
     let mut out = vec![to_value(&namespace::render(r))?];
     match r.output {
         Output::Manifests => {
@@ -67,12 +65,7 @@ pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
     out.extend(exposure::objects(r)?);
     out.extend(network::objects(r)?);
 
-    out.push(to_value(&promtail::service_account(r))?);
-    out.push(to_value(&promtail::cluster_role(r))?);
-    out.push(to_value(&promtail::cluster_role_binding(r))?);
-    out.push(to_value(&promtail::secret(r, &promtail_config))?);
-    out.push(to_value(&promtail::service(r))?);
-    out.push(to_value(&promtail::daemon_set(r, &promtail_config))?);
+    out.extend(collector::objects(r)?);
 
     if let Some(d) = &r.datasource {
         out.push(to_value(&grafana::config_map(r, d)?)?);
@@ -318,14 +311,14 @@ mod tests {
     }
 
     #[test]
-    fn every_pod_is_pod_security_restricted_except_promtail() {
+    fn every_pod_is_pod_security_restricted_except_the_collector() {
         for objects in all_stacks() {
             for o in objects
                 .iter()
                 .filter(|o| o.pointer("/spec/template/spec").is_some())
             {
                 let name = o["metadata"]["name"].as_str().unwrap();
-                if name == names::PROMTAIL {
+                if name == names::PROMTAIL || name == names::FLUENT_BIT {
                     continue;
                 }
                 let pod = &o["spec"]["template"]["spec"];

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::labels::{self, Component, Labels};
 use super::meta::object_meta;
-use super::names::{HTTP_METRICS, LOKI, PROMTAIL};
+use super::names::{HTTP_METRICS, LOKI};
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
 use crate::spec::resolved::ServiceMonitor as Settings;
@@ -102,6 +102,7 @@ fn monitor(
     c: Component<'_>,
     selector: Labels,
     job_component: &str,
+    path: &'static str,
 ) -> ServiceMonitor {
     let mut l = labels::common(r, c);
     l.extend(s.labels.clone());
@@ -124,7 +125,7 @@ fn monitor(
             },
             endpoints: vec![Endpoint {
                 port: HTTP_METRICS,
-                path: "/metrics",
+                path,
                 scheme: "http",
                 interval: s.interval.as_str().to_owned(),
                 // Must not exceed the interval; 10s (Prometheus' default) when it allows.
@@ -166,17 +167,18 @@ pub fn service_monitors(r: &Resolved, s: &Settings) -> Vec<ServiceMonitor> {
                 Part::SingleBinary => LOKI.to_owned(),
                 other => format!("{LOKI}-{}", other.role()),
             };
-            monitor(r, s, &name, c, selector, job_component(part))
+            monitor(r, s, &name, c, selector, job_component(part), "/metrics")
         })
         .collect();
-    let promtail = super::promtail::component(r);
+    let collector = super::collector::component(r);
     out.push(monitor(
         r,
         s,
-        PROMTAIL,
-        promtail,
-        labels::selector(r, promtail),
-        PROMTAIL,
+        collector.app,
+        collector,
+        labels::selector(r, collector),
+        collector.app,
+        super::collector::metrics_path(r),
     ));
     out
 }

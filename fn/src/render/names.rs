@@ -4,6 +4,7 @@ pub const LOKI: &str = "loki";
 pub const LOKI_HEADLESS: &str = "loki-headless";
 pub const LOKI_RUNTIME: &str = "loki-runtime";
 pub const PROMTAIL: &str = "promtail";
+pub const FLUENT_BIT: &str = "fluent-bit";
 pub const DATASOURCE: &str = "loki-grafana-datasource";
 pub const DATASOURCE_KEY: &str = "loki-datasource.yaml";
 pub const PROMETHEUS_RULE: &str = "loki";

@@ -31,6 +31,7 @@ use super::names::{
 };
 use super::to_value;
 use crate::spec::Resolved;
+use crate::spec::collector::CollectorKind;
 use crate::spec::resolved::Part;
 use crate::spec::types::{Output, PolicyKind};
 
@@ -45,13 +46,13 @@ pub const ALLOW_QUERY: &str = "loki-allow-query";
 pub const ALLOW_EXPOSURE: &str = "loki-allow-exposure";
 pub const ALLOW_METRICS: &str = "loki-allow-metrics";
 pub const ALLOW_PROMTAIL_METRICS: &str = "promtail-allow-metrics";
+pub const ALLOW_FLUENT_BIT_METRICS: &str = "fluent-bit-allow-metrics";
 pub const ALLOW_INTERNAL: &str = "loki-allow-internal";
 pub const ALLOW_MEMBERLIST: &str = "loki-allow-memberlist";
 pub const ALLOW_MEMCACHED: &str = "loki-allow-memcached";
 /// HelmRelease output: the chart's pods (`loki-default-deny` covers this stack's own).
 pub const CHART_DEFAULT_DENY: &str = "loki-chart-default-deny";
 
-const PROMTAIL_HTTP_PORT: u16 = crate::config::promtail::HTTP_PORT;
 const GATEWAY_CONTAINER_PORT: u16 = crate::config::nginx::LISTEN_PORT;
 
 /// Where an allowed connection comes from.
@@ -124,7 +125,7 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
     if r.network.policies == PolicyKind::None {
         return Vec::new();
     }
-    let promtail = labels::selector(r, super::promtail::component(r));
+    let collector = labels::selector(r, super::collector::component(r));
     let gateway = r.gateway.as_ref().map(|_| pods_of(r, Part::Gateway));
     let gateway_port = Port {
         name: GATEWAY_HTTP,
@@ -145,7 +146,7 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
             name: ALLOW_PUSH,
             target: push_target,
             allow: vec![Allow {
-                peers: vec![Peer::Pods(promtail.clone())],
+                peers: vec![Peer::Pods(collector.clone())],
                 ports: vec![entry_port],
             }],
         },
@@ -198,13 +199,16 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
         }],
     });
     out.push(Policy {
-        name: ALLOW_PROMTAIL_METRICS,
-        target: promtail,
+        name: match r.collector.kind {
+            CollectorKind::Promtail => ALLOW_PROMTAIL_METRICS,
+            CollectorKind::FluentBit => ALLOW_FLUENT_BIT_METRICS,
+        },
+        target: collector,
         allow: vec![Allow {
             peers: vec![prometheus],
             ports: vec![Port {
                 name: HTTP_METRICS,
-                number: PROMTAIL_HTTP_PORT,
+                number: super::collector::http_port(r),
             }],
         }],
     });

@@ -1,11 +1,12 @@
-//! What Promtail collects, after defaults and checks: the resolved `spec.collector`.
+//! What the collector collects, after defaults and checks: the resolved `spec.collector`.
 
 use super::duration::Duration;
 use super::resolved::Resources;
-pub use super::types::RedactionScope;
+pub use super::types::{CollectorKind, RedactionScope};
 
 #[derive(Debug, Clone)]
 pub struct Collector {
+    pub kind: CollectorKind,
     pub image: String,
     pub resources: Resources,
     pub exclude_namespaces: Vec<String>,
@@ -14,6 +15,8 @@ pub struct Collector {
     pub system_logs: bool,
     /// The kube-apiserver audit log of control planes (`job="kube-audit"`).
     pub audit_logs: bool,
+    /// Talos' JSON-lines sender (before 1.12): the port on the node's loopback.
+    pub receiver_port: Option<u16>,
     /// Collected namespaces the redaction rules apply to (excluded ones are dropped).
     pub sensitive_namespaces: Vec<String>,
     /// In order: the built-in sets' rules, then the custom ones.
@@ -24,6 +27,20 @@ pub struct Collector {
     /// Keys of JSON/logfmt lines kept as structured metadata.
     pub structured_metadata: Vec<String>,
     pub multiline: Vec<Multiline>,
+}
+
+/// Default port of the Talos receiver: Fluent Bit's own default for its TCP input.
+pub const RECEIVER_PORT: u16 = 5170;
+
+impl CollectorKind {
+    /// The name of its objects (DaemonSet, ServiceAccount, config, Service, monitor,
+    /// cluster RBAC) and its pods' `app` label.
+    pub fn name(self) -> &'static str {
+        match self {
+            CollectorKind::Promtail => "promtail",
+            CollectorKind::FluentBit => "fluent-bit",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

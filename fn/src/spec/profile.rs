@@ -1,6 +1,6 @@
 //! What each profile means when a field is left out.
 
-use super::types::{LogLevel, Mode, Profile, Size};
+use super::types::{CollectorKind, LogLevel, Mode, Profile, Size};
 
 /// Defaults of one profile. Every one of them can be overridden in the LokiStack.
 #[derive(Debug, Clone)]
@@ -15,10 +15,8 @@ pub struct Defaults {
     pub schemas: &'static [(&'static str, &'static str)],
     /// Not applied: retention has no default on purpose. Quoted in the error message.
     pub suggested_retention: &'static str,
-    pub collector_image: &'static str,
     pub collector_requests: (&'static str, &'static str),
     pub collector_memory_limit: &'static str,
-    pub positions_dir: &'static str,
     pub datasource_namespace: &'static str,
     pub datasource_name: &'static str,
     pub datasource_uid: &'static str,
@@ -44,6 +42,26 @@ pub struct Defaults {
 pub const LOKI_IMAGE: &str = "docker.io/grafana/loki:3.7.6";
 /// Promtail is end-of-life upstream; 3.6.11 is the last 3.6 release that shipped an image.
 pub const PROMTAIL_IMAGE: &str = "docker.io/grafana/promtail:3.6.11";
+/// Fluent Bit 5.1 from the project's own registry (the image its docs run), pinned to
+/// the release whose plugin schema `tests/tests/fluentbit_schema.rs` checks against.
+pub const FLUENT_BIT_IMAGE: &str = "cr.fluentbit.io/fluent/fluent-bit:5.1.1";
+
+/// The default image of a collector.
+pub fn collector_image(kind: CollectorKind) -> &'static str {
+    match kind {
+        CollectorKind::Promtail => PROMTAIL_IMAGE,
+        CollectorKind::FluentBit => FLUENT_BIT_IMAGE,
+    }
+}
+
+/// Where a collector keeps its read offsets on the host, by default.
+pub fn positions_dir(kind: CollectorKind) -> &'static str {
+    match kind {
+        CollectorKind::Promtail => "/var/lib/promtail",
+        CollectorKind::FluentBit => "/var/lib/fluent-bit",
+    }
+}
+
 /// nginx that runs as UID 101 and listens on 8080 (the upstream chart's gateway image).
 pub const GATEWAY_IMAGE: &str = "docker.io/nginxinc/nginx-unprivileged:1.31-alpine";
 /// memcached as the upstream chart pins it.
@@ -59,10 +77,8 @@ pub const LOCAL: Defaults = Defaults {
     storage_size: "10Gi",
     schemas: &[("2024-01-01", "v13")],
     suggested_retention: "72h",
-    collector_image: PROMTAIL_IMAGE,
     collector_requests: ("50m", "64Mi"),
     collector_memory_limit: "256Mi",
-    positions_dir: "/var/lib/promtail",
     datasource_namespace: "monitoring",
     datasource_name: "Loki",
     datasource_uid: "loki",

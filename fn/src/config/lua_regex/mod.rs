@@ -3,14 +3,15 @@
 
 mod class;
 mod compile;
+pub mod onigmo;
 mod parse;
 mod prefilter;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_diff;
+pub(crate) mod tests_diff;
 #[cfg(test)]
-mod tests_ref;
+pub(crate) mod tests_ref;
 
 use std::fmt::Write as _;
 

@@ -61,11 +61,68 @@ struct Translator<'a> {
     names: Vec<(u32, String)>,
 }
 
+/// Go reads `[` inside a class as itself (unless it opens `[:name:]`), and `&&`, `--`,
+/// `~~` there as plain characters; regex-syntax reads them as a nested class and set
+/// operators. Escapes them so both read the same class.
+fn go_classes(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut i = 0;
+    let mut in_class = false;
+    while let Some(&c) = chars.get(i) {
+        let next = chars.get(i + 1).copied();
+        if c == '\\' {
+            out.push(c);
+            if let Some(n) = next {
+                out.push(n);
+            }
+            i += 2;
+            continue;
+        }
+        if !in_class {
+            out.push(c);
+            i += 1;
+            if c == '[' {
+                in_class = true;
+                // A leading `^`, then a leading `]`, are part of the class.
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    out.push(']');
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        match c {
+            ']' => in_class = false,
+            '[' if next == Some(':') => {
+                // `[:name:]` up to its `:]`.
+                let rest: String = chars.get(i..).unwrap_or_default().iter().collect();
+                if let Some(end) = rest.find(":]") {
+                    out.push_str(rest.get(..end + 2).unwrap_or_default());
+                    i += rest.get(..end + 2).unwrap_or_default().chars().count();
+                    continue;
+                }
+                out.push('\\');
+            }
+            '[' => out.push('\\'),
+            '&' | '~' | '-' if next == Some(c) => out.push('\\'),
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 pub fn parse(pattern: &str) -> Result<Parsed, String> {
     let ast = ast::parse::ParserBuilder::new()
         .nest_limit(NEST_LIMIT)
         .build()
-        .parse(pattern)
+        .parse(&go_classes(pattern))
         .map_err(|e| format!("{pattern:?} is not a Go RE2 regex: {}", e.kind()))?;
     let mut t = Translator {
         pattern,
@@ -396,4 +453,25 @@ fn expand(min: u32, max: Option<u32>, greedy: bool, sub: Node) -> Node {
         prefix.push(suffix);
     }
     Node::Concat(prefix)
+}
+
+#[cfg(test)]
+mod go_class_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::parse;
+
+    #[test]
+    fn brackets_and_doubled_operators_inside_classes_mean_what_go_reads() {
+        for (go, same) in [
+            ("[[]", r"[\[]"),
+            ("[a[b]]", r"[a\[b]\]"),
+            ("[]a]", r"[\]a]"),
+            ("[^]a]", r"[^\]a]"),
+            ("[a&&b]", r"[a\&&b]"),
+            ("[[:digit:][]", r"[0-9\[]"),
+            (r"[\[x]", r"[\[x]"),
+        ] {
+            assert_eq!(parse(go).unwrap().node, parse(same).unwrap().node, "{go}");
+        }
+    }
 }

@@ -225,7 +225,6 @@ fn what_lua_cannot_do_exactly_is_refused_with_the_reason() {
     for (pattern, why) in [
         (r"\pL+", "Unicode class"),
         (r"[\p{Greek}a]", "Unicode class"),
-        (r"[a[b]]", "nested class"),
         (r"a**", "repetition of a repetition"),
         (r"a{2}{3}", "repetition of a repetition"),
         (r"a{2, 3}", "blanks"),

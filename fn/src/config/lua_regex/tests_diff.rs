@@ -6,7 +6,7 @@ use super::tests::run_lua;
 use super::tests_ref::{Reference, rust_pattern};
 
 /// xorshift64*: a small seeded generator.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn below(&mut self, n: usize) -> usize {
@@ -79,13 +79,13 @@ const GROUPS: &[&str] = &[
     "(", "(?:", "(?P<n>", "(?<n>", "(?i:", "(?s:", "(?m:", "(?U:", "(?i-s:",
 ];
 
-struct Gen {
-    rng: Rng,
-    names: usize,
+pub(crate) struct Gen {
+    pub(crate) rng: Rng,
+    pub(crate) names: usize,
 }
 
 impl Gen {
-    fn regex(&mut self, depth: usize) -> String {
+    pub(crate) fn regex(&mut self, depth: usize) -> String {
         let alts = if depth < 3 && self.rng.below(4) == 0 {
             2 + self.rng.below(2)
         } else {
@@ -137,7 +137,7 @@ impl Gen {
         }
     }
 
-    fn line(&mut self) -> Vec<u8> {
+    pub(crate) fn line(&mut self) -> Vec<u8> {
         const PARTS: &[&[u8]] = &[
             b"a",
             b"b",

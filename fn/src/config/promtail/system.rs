@@ -37,25 +37,13 @@ pub const PATH_GLOB: &str = crate::collection::talos::SERVICE_LOG_GLOB;
 /// The service is the file's name.
 pub const SERVICE_FROM_FILENAME: &str = "^/var/log/(?P<service>[^/]+)[.]log$";
 
-/// `2025/01/02 15:04:05.123456 ` (Go's log with Ldate|Lmicroseconds, UTC on Talos).
-pub const GO_LOG_TIME: &str =
-    "^(?P<time>[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}) ";
+pub use crate::collection::talos::{
+    EPOCH_MS_VALUE, GO_LOG_TIME, ISO8601_VALUE, KERNEL_LINE, KLOG_LINE, RFC3339_VALUE, ZAP_CONSOLE,
+};
+/// Go layouts of the line shapes in `collection::talos`.
 pub const GO_LOG_LAYOUT: &str = "2006/01/02 15:04:05.000000";
-/// zap's console encoder with ISO8601 time: `2025-01-02T15:04:06.345Z INFO msg`.
-pub const ZAP_CONSOLE: &str = "^(?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{4})) +(?P<level>[A-Za-z]+) ";
 /// ISO8601 with or without a colon in the offset; fractions are accepted when parsing.
 pub const ISO8601_LAYOUT: &str = "2006-01-02T15:04:05Z0700";
-/// Talos' kmsg lines: `%s: %7s: [%s]: %s` (facility, priority, RFC3339Nano time).
-pub const KERNEL_LINE: &str = "^[a-z0-9]+: *(?P<level>[a-z]+): [[](?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))[]]: ";
-/// Times inside JSON, checked for shape before the timestamp stage sees them (a value
-/// of another shape is left alone instead of being misread).
-pub const RFC3339_VALUE: &str = "^(?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))$";
-pub const ISO8601_VALUE: &str = "^(?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{4}))$";
-/// Epoch milliseconds (12 to 14 digits: 2001 to 5138), the fraction cut off.
-pub const EPOCH_MS_VALUE: &str = "^(?P<time>[0-9]{12,14})([.][0-9]+)?$";
-
-/// klog's text header: `I0102 15:04:05.123456    1234 file.go:123] msg`.
-pub const KLOG_LINE: &str = "^(?P<level>[IWEF])[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}";
 
 fn service(services: &[&str]) -> String {
     if let [one] = services {

@@ -3,10 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use super::super::collector::{Collector, Multiline, RedactionRule, RedactionScope};
+use super::super::collector::{
+    Collector, CollectorKind, Multiline, RECEIVER_PORT, RedactionRule, RedactionScope,
+};
 use super::super::duration::Duration;
-use super::super::profile::Defaults;
-use super::super::types::{CollectorSpec, MultilineSpec, RedactionSpec, Spec};
+use super::super::profile::{self, Defaults};
+use super::super::types::{CollectorSpec, MultilineSpec, RedactionSpec, Spec, TalosLogsSpec};
 use super::super::{names, re2, redaction, suggest};
 use super::cardinality::{extra_labels, structured_metadata};
 use super::{Checker, resources};
@@ -14,10 +16,11 @@ use super::{Checker, resources};
 pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Collector> {
     let errors_before = c.errors.len();
     let given = spec.collector.clone().unwrap_or_default();
+    let kind = given.kind.unwrap_or(CollectorKind::Promtail);
     let image = given
         .image
         .clone()
-        .unwrap_or_else(|| d.collector_image.to_owned());
+        .unwrap_or_else(|| profile::collector_image(kind).to_owned());
     c.check("spec.collector.image", names::check_image(&image));
     let resources = resources(
         c,
@@ -29,8 +32,9 @@ pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Co
     let pods = given.pods.clone().unwrap_or_default();
     let exclude = pods.exclude_namespaces.unwrap_or_default();
     dns_labels(c, "spec.collector.pods.excludeNamespaces", &exclude);
-    let positions_dir = positions_dir(c, &given, d);
+    let positions_dir = positions_dir(c, &given, kind);
     let talos = given.talos.clone().unwrap_or_default();
+    let receiver_port = receiver(c, &talos, kind);
 
     let sensitive_given = given.sensitive_namespaces.clone().unwrap_or_default();
     dns_labels(c, "spec.collector.sensitiveNamespaces", &sensitive_given);
@@ -39,7 +43,7 @@ pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Co
         .filter(|ns| !exclude.contains(ns))
         .cloned()
         .collect();
-    let (rules, scope) = redaction_rules(c, given.redaction.as_ref(), &sensitive);
+    let (rules, scope) = redaction_rules(c, given.redaction.as_ref(), &sensitive, kind);
 
     let extra_labels = extra_labels(c, given.extra_labels.as_deref().unwrap_or_default());
     let structured_metadata = structured_metadata(
@@ -47,15 +51,17 @@ pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Co
         given.structured_metadata.as_deref().unwrap_or_default(),
         &extra_labels,
     );
-    let multiline = multiline(c, pods.multiline.as_deref().unwrap_or_default());
+    let multiline = multiline(c, pods.multiline.as_deref().unwrap_or_default(), kind);
 
     (c.errors.len() == errors_before).then_some(Collector {
+        kind,
         image,
         resources,
         exclude_namespaces: exclude,
         positions_dir,
         system_logs: talos.system_logs.unwrap_or(true),
         audit_logs: talos.audit_logs.unwrap_or(true),
+        receiver_port,
         sensitive_namespaces: sensitive,
         redaction: rules,
         redaction_scope: scope,
@@ -75,11 +81,71 @@ fn dns_labels(c: &mut Checker, field: &str, values: &[String]) {
     }
 }
 
-fn positions_dir(c: &mut Checker, given: &CollectorSpec, d: &Defaults) -> String {
+/// Ports a Talos node (or the collector itself, on the host network with the
+/// receiver on) already listens on.
+const TAKEN_PORTS: [(u16, &str); 12] = [
+    (2020, "Fluent Bit's own HTTP server (metrics, health)"),
+    (2379, "etcd"),
+    (2380, "etcd peers"),
+    (6443, "the kube-apiserver"),
+    (9100, "node-exporter"),
+    (10249, "kube-proxy metrics"),
+    (10250, "the kubelet"),
+    (10256, "kube-proxy health"),
+    (10257, "kube-controller-manager"),
+    (10259, "kube-scheduler"),
+    (50000, "Talos apid"),
+    (50001, "Talos trustd"),
+];
+
+/// `spec.collector.talos.receiver`: the port, when it is on.
+fn receiver(c: &mut Checker, talos: &TalosLogsSpec, kind: CollectorKind) -> Option<u16> {
+    let given = talos.receiver.clone().unwrap_or_default();
+    let port = given.port.unwrap_or(u32::from(RECEIVER_PORT));
+    let field = "spec.collector.talos.receiver.port";
+    let port = match u16::try_from(port) {
+        Ok(p) if p >= 1024 => Some(p),
+        _ => {
+            c.error(
+                field,
+                format!("{port} is not a port from 1024 to 65535 (default {RECEIVER_PORT})"),
+            );
+            None
+        }
+    };
+    if let Some(p) = port
+        && let Some((_, who)) = TAKEN_PORTS.iter().find(|(taken, _)| *taken == p)
+    {
+        c.error(
+            field,
+            format!(
+                "{p} is taken on the node by {who}; the receiver listens on the node's \
+                 loopback: choose another port, e.g. the default {RECEIVER_PORT}"
+            ),
+        );
+    }
+    if !given.enabled.unwrap_or(false) {
+        return None;
+    }
+    if kind == CollectorKind::Promtail {
+        c.error(
+            "spec.collector.talos.receiver.enabled",
+            "Promtail has no TCP input for the JSON lines Talos sends \
+             (machine.logging.destinations, talos.logging.kernel); set \
+             spec.collector.kind: FluentBit to receive them",
+        );
+        return None;
+    }
+    port
+}
+
+fn positions_dir(c: &mut Checker, given: &CollectorSpec, kind: CollectorKind) -> String {
     let positions_dir = given
         .positions_dir
         .clone()
-        .unwrap_or_else(|| d.positions_dir.to_owned());
+        .unwrap_or_else(|| profile::positions_dir(kind).to_owned());
+    let default = profile::positions_dir(kind);
+    let agent = agent_name(kind);
     let field = "spec.collector.positionsDir";
     if !positions_dir.starts_with('/')
         || positions_dir.split('/').any(|p| p == ".." || p == ".")
@@ -87,9 +153,7 @@ fn positions_dir(c: &mut Checker, given: &CollectorSpec, d: &Defaults) -> String
     {
         c.error(
             field,
-            format!(
-                "{positions_dir:?} must be an absolute host path such as \"/var/lib/promtail\""
-            ),
+            format!("{positions_dir:?} must be an absolute host path such as {default:?}"),
         );
     } else if ["/run", "/tmp", "/var/run", "/dev", "/proc", "/sys"]
         .iter()
@@ -98,27 +162,52 @@ fn positions_dir(c: &mut Checker, given: &CollectorSpec, d: &Defaults) -> String
         c.error(
             field,
             format!(
-                "{positions_dir:?} does not survive a reboot on Talos (tmpfs): Promtail would \
+                "{positions_dir:?} does not survive a reboot on Talos (tmpfs): {agent} would \
                  forget its read offsets and ship every log file again; use a directory under \
-                 /var, e.g. \"/var/lib/promtail\""
+                 /var, e.g. {default:?}"
             ),
         );
     } else if positions_dir == "/var/log" || positions_dir.starts_with("/var/log/") {
         c.error(
             field,
             format!(
-                "{positions_dir:?} is inside /var/log, which Promtail mounts read-only; use \
-                 e.g. \"/var/lib/promtail\""
+                "{positions_dir:?} is inside /var/log, which {agent} mounts read-only; use \
+                 e.g. {default:?}"
             ),
         );
     }
-    c.expand_env_safe(
-        field,
-        &positions_dir,
-        false,
-        "Promtail reads its config (where the positions file is) with -config.expand-env",
-    );
+    match kind {
+        CollectorKind::Promtail => c.expand_env_safe(
+            field,
+            &positions_dir,
+            false,
+            "Promtail reads its config (where the positions file is) with -config.expand-env",
+        ),
+        CollectorKind::FluentBit => fluent_bit_env_safe(c, field, &positions_dir),
+    }
     positions_dir.trim_end_matches('/').to_owned()
+}
+
+/// How the user reads the agent's name in messages.
+fn agent_name(kind: CollectorKind) -> &'static str {
+    match kind {
+        CollectorKind::Promtail => "Promtail",
+        CollectorKind::FluentBit => "Fluent Bit",
+    }
+}
+
+/// Fluent Bit replaces `${NAME}` in every value of its config with the environment
+/// variable (empty when unset): a user value must not contain `${`.
+fn fluent_bit_env_safe(c: &mut Checker, field: &str, value: &str) {
+    if value.contains("${") {
+        c.error(
+            field,
+            format!(
+                "{value:?} contains \"${{\", which Fluent Bit replaces with an environment \
+                 variable when it reads its config"
+            ),
+        );
+    }
 }
 
 /// The built-in sets (all of them unless `builtin` is given) then the custom rules;
@@ -127,6 +216,7 @@ fn redaction_rules(
     c: &mut Checker,
     given: Option<&RedactionSpec>,
     sensitive: &[String],
+    kind: CollectorKind,
 ) -> (Vec<RedactionRule>, RedactionScope) {
     let given = given.cloned().unwrap_or_default();
     let scope = given.scope.unwrap_or(RedactionScope::SensitiveNamespaces);
@@ -199,6 +289,19 @@ fn redaction_rules(
             );
             continue;
         }
+        if kind == CollectorKind::FluentBit
+            && let Err(e) = crate::config::lua_regex::compile(&regex)
+        {
+            c.error(
+                &format!("{field}.regex"),
+                format!(
+                    "{e}. Fluent Bit redacts with a regex engine in its Lua filter that \
+                     reproduces Go RE2 exactly for what it accepts; rewrite the rule \
+                     without it, or use kind: Promtail"
+                ),
+            );
+            continue;
+        }
         let replace = rule
             .replace
             .clone()
@@ -252,7 +355,7 @@ fn check_replacement(replace: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn multiline(c: &mut Checker, given: &[MultilineSpec]) -> Vec<Multiline> {
+fn multiline(c: &mut Checker, given: &[MultilineSpec], kind: CollectorKind) -> Vec<Multiline> {
     let mut out = Vec::new();
     for (i, m) in given.iter().enumerate() {
         let field = format!("spec.collector.pods.multiline[{i}]");
@@ -296,6 +399,12 @@ fn multiline(c: &mut Checker, given: &[MultilineSpec]) -> Vec<Multiline> {
         let max_lines = m.max_lines.unwrap_or(128);
         if !(2..=1000).contains(&max_lines) {
             c.error(&format!("{field}.maxLines"), "between 2 and 1000");
+        } else if kind == CollectorKind::FluentBit && m.max_lines.is_some() {
+            c.error(
+                &format!("{field}.maxLines"),
+                "Fluent Bit's multiline parser has no line limit (it bounds an entry at \
+                 2 MiB instead), so this cannot be applied; remove it with kind: FluentBit",
+            );
         }
         if let (true, true, Some(firstline), Some(max_wait_time)) =
             (ns_ok, container_ok, firstline, wait)

@@ -1,4 +1,4 @@
-//! `spec.collector`: what Promtail collects, redacts and labels.
+//! `spec.collector`: which agent collects, and what it collects, redacts and labels.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -7,16 +7,21 @@ use super::{ResourcesSpec, rules};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum CollectorKind {
+    /// Promtail 3.6 (end-of-life upstream since 2026-03-02).
     Promtail,
+    /// Fluent Bit 5.1 (maintained; also receives Talos' own logs before 1.12).
+    FluentBit,
 }
 
-/// Promtail on every node (control plane included).
+/// The log collector on every node (control plane included).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CollectorSpec {
-    /// `Promtail` (the default and only one for now).
+    /// `Promtail` (the default) or `FluentBit`: the same jobs, labels, levels and
+    /// redaction either way.
     pub kind: Option<CollectorKind>,
-    /// Pinned Promtail image. Default `docker.io/grafana/promtail:3.6.11`.
+    /// Pinned collector image. Default `docker.io/grafana/promtail:3.6.11`, or
+    /// `cr.fluentbit.io/fluent/fluent-bit:5.1.1` with `kind: FluentBit`.
     #[schemars(transform = rules::image)]
     pub image: Option<String>,
     /// Default: requests 50m CPU / 64Mi, memory limit 256Mi.
@@ -24,7 +29,8 @@ pub struct CollectorSpec {
     /// The pods' logs (`job="kubernetes-pods"`).
     pub pods: Option<PodsSpec>,
     /// Host directory (on a persistent filesystem, not `/run`, `/tmp` or `/var/log`)
-    /// where Promtail keeps read offsets. Default `/var/lib/promtail`.
+    /// where the collector keeps read offsets. Default `/var/lib/promtail`, or
+    /// `/var/lib/fluent-bit` with `kind: FluentBit`.
     #[schemars(transform = rules::absolute_path)]
     pub positions_dir: Option<String>,
     /// What Talos itself logs to the node's /var/log.
@@ -85,8 +91,23 @@ pub struct TalosLogsSpec {
     /// `/var/log/<service>.log` of Talos >= 1.12 as `job="machine-logs"`. Default true.
     pub system_logs: Option<bool>,
     /// The kube-apiserver audit log of control-plane nodes as `job="kube-audit"` (gives
-    /// Promtail CAP_DAC_READ_SEARCH). Default true.
+    /// the collector CAP_DAC_READ_SEARCH). Default true.
     pub audit_logs: Option<bool>,
+    /// Talos before 1.12: receives what `machine.logging.destinations` and
+    /// `talos.logging.kernel` send (JSON lines over TCP) on the node's loopback, as
+    /// `job="machine-logs"`. Needs `kind: FluentBit`.
+    pub receiver: Option<ReceiverSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReceiverSpec {
+    /// Default false.
+    pub enabled: Option<bool>,
+    /// TCP port on 127.0.0.1 of every node, 1024 to 65535. Default 5170 (Fluent Bit's
+    /// own default for its TCP input; no Talos or Kubernetes service uses it).
+    #[schemars(range(min = 1024, max = 65535))]
+    pub port: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

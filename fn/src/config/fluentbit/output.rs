@@ -1,0 +1,111 @@
+//! The one `loki` output: the record keys the Lua filter sets become labels, the
+//! `metadata` map structured metadata, and what is left (the line) is sent as it is.
+//! One output on purpose: Fluent Bit 5.1.1 mixes up `remove_keys` between two or more
+//! `loki` outputs (upstream #10704); `workers: 1` keeps it safe if one is ever added.
+
+use serde_json::{Value, json};
+
+use super::PASSWORD_ENV;
+use crate::collection::target::target;
+use crate::spec::Resolved;
+
+/// The record key whose map becomes structured metadata.
+pub const METADATA_KEY: &str = "metadata";
+
+/// Every label a record may carry, in a fixed order: the contract's label names, then
+/// `extraLabels`.
+pub fn label_keys(r: &Resolved) -> Vec<String> {
+    let mut keys: Vec<String> = [
+        "job",
+        "namespace",
+        "pod",
+        "container",
+        "app",
+        "node",
+        "stream",
+        "level",
+        "service",
+        crate::collection::talos::AUDIT_VERB,
+    ]
+    .iter()
+    .map(|k| (*k).to_owned())
+    .collect();
+    keys.extend(r.collector.extra_labels.iter().cloned());
+    keys
+}
+
+/// `http://host:port/path` split for Fluent Bit (host, port, uri, tls).
+fn split_url(url: &str) -> (bool, String, u16, String) {
+    let (tls, rest) = match url.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => (false, url.strip_prefix("http://").unwrap_or(url)),
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().unwrap_or(if tls { 443 } else { 80 })),
+        None => (authority, if tls { 443 } else { 80 }),
+    };
+    (tls, host.to_owned(), port, format!("/{path}"))
+}
+
+pub fn loki(r: &Resolved) -> Value {
+    let t = target(r);
+    let (tls, host, port, uri) = split_url(&t.url);
+    let labels = label_keys(r);
+    let mut remove: Vec<String> = labels.clone();
+    remove.push(METADATA_KEY.to_owned());
+    let mut out = json!({
+        "name": "loki",
+        "alias": "loki",
+        "match": "*",
+        "host": host,
+        "port": port,
+        "uri": uri,
+        "tls": if tls { "on" } else { "off" },
+        "label_keys": labels.iter().map(|k| format!("${k}")).collect::<Vec<_>>().join(","),
+        "structured_metadata_map_keys": format!("${METADATA_KEY}"),
+        "remove_keys": remove.iter().map(|k| format!("${k}")).collect::<Vec<_>>().join(","),
+        "drop_single_key": "raw",
+        "line_format": "key_value",
+        "workers": 1,
+        "retry_limit": "no_limits",
+    });
+    if let Some(map) = out.as_object_mut() {
+        if let Some(tenant) = t.tenant_id {
+            map.insert("tenant_id".to_owned(), json!(tenant));
+        }
+        if let Some(auth) = t.basic_auth {
+            map.insert("http_user".to_owned(), json!(auth.username));
+            map.insert(
+                "http_passwd".to_owned(),
+                json!(format!("${{{PASSWORD_ENV}}}")),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_split_into_host_port_and_path() {
+        assert_eq!(
+            super::split_url("http://loki.logging.svc.cluster.local:3100/loki/api/v1/push"),
+            (
+                false,
+                "loki.logging.svc.cluster.local".to_owned(),
+                3100,
+                "/loki/api/v1/push".to_owned()
+            )
+        );
+        assert_eq!(
+            super::split_url("https://loki.example.com/loki/api/v1/push"),
+            (
+                true,
+                "loki.example.com".to_owned(),
+                443,
+                "/loki/api/v1/push".to_owned()
+            )
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Fluent Bit's config and Lua filter.

@@ -1,0 +1,121 @@
+//! Promtail: its config (a Secret, `promtail.yaml`) and its container.
+
+use k8s_openapi::api::core::v1::{
+    Container, Probe, Secret, SecretVolumeSource, TCPSocketAction, Volume,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::Value;
+
+use super::{
+    PodParts, field_env, files, gateway_auth_volume, host_path, log_dir, security_context,
+};
+use crate::config::promtail as cfg;
+use crate::render::labels;
+use crate::render::meta::object_meta;
+use crate::render::names::{HTTP_METRICS, PROMTAIL};
+use crate::render::pod::{container_port, empty_dir, http_get, mount, requirements};
+use crate::render::to_value;
+use crate::spec::Resolved;
+
+pub fn config_file(r: &Resolved) -> Result<String, String> {
+    let text = crate::yaml::to_string(&cfg::build(r))?;
+    cfg::check_expand_env_safe(&text)?;
+    Ok(text)
+}
+
+pub fn secret(r: &Resolved, config: &str) -> Secret {
+    Secret {
+        metadata: object_meta(
+            PROMTAIL,
+            Some(&r.namespace),
+            labels::common(r, super::component(r)),
+        ),
+        type_: Some("Opaque".to_owned()),
+        string_data: Some(files(&[(cfg::CONFIG_FILE, config)])),
+        ..Secret::default()
+    }
+}
+
+pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
+    let config = config_file(r)?;
+    let mut out = super::common_objects(r)?;
+    out.push(to_value(&secret(r, &config))?);
+    out.push(to_value(&super::daemon_set(r, pod_parts(r, config)))?);
+    Ok(out)
+}
+
+fn pod_parts(r: &Resolved, config: String) -> PodParts {
+    let gateway_auth = gateway_auth_volume(r);
+    let container = Container {
+        name: PROMTAIL.to_owned(),
+        image: Some(r.collector.image.clone()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        args: Some(vec![
+            format!("-config.file={}/{}", cfg::CONFIG_DIR, cfg::CONFIG_FILE),
+            // Only for ${HOSTNAME} in the pod discovery selector; see config::promtail.
+            "-config.expand-env=true".to_owned(),
+        ]),
+        env: Some(vec![field_env(cfg::NODE_ENV, "spec.nodeName")]),
+        ports: Some(vec![container_port(HTTP_METRICS, cfg::HTTP_PORT)]),
+        readiness_probe: Some(Probe {
+            http_get: Some(http_get("/ready", HTTP_METRICS)),
+            initial_delay_seconds: Some(10),
+            period_seconds: Some(10),
+            timeout_seconds: Some(1),
+            success_threshold: Some(1),
+            failure_threshold: Some(5),
+            ..Probe::default()
+        }),
+        // Restart a wedged process; readiness (targets discovered) is a separate matter.
+        liveness_probe: Some(Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::String(HTTP_METRICS.to_owned()),
+                ..TCPSocketAction::default()
+            }),
+            initial_delay_seconds: Some(10),
+            period_seconds: Some(30),
+            timeout_seconds: Some(5),
+            success_threshold: Some(1),
+            failure_threshold: Some(5),
+            ..Probe::default()
+        }),
+        resources: Some(requirements(&r.collector.resources)),
+        security_context: Some(security_context(r)),
+        volume_mounts: Some({
+            let mut m = vec![
+                mount("config", cfg::CONFIG_DIR, true),
+                mount("logs", log_dir(r), true),
+                mount("positions", cfg::POSITIONS_MOUNT, false),
+                mount("tmp", "/tmp", false),
+            ];
+            if gateway_auth.is_some() {
+                m.push(mount("gateway-auth", cfg::GATEWAY_AUTH_DIR, true));
+            }
+            m
+        }),
+        ..Container::default()
+    };
+
+    let volumes = vec![
+        Volume {
+            name: "config".to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(PROMTAIL.to_owned()),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        },
+        host_path("logs", log_dir(r), "Directory"),
+        host_path("positions", &r.collector.positions_dir, "DirectoryOrCreate"),
+        empty_dir("tmp"),
+    ]
+    .into_iter()
+    .chain(gateway_auth)
+    .collect();
+    PodParts {
+        container,
+        volumes,
+        config,
+        host_network: false,
+    }
+}
