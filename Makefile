@@ -101,7 +101,7 @@ lint:
 ## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests),
 ## Debian's binaryen and chromium (the wasm build and the playground test),
 ## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests),
-## Debian's luajit (the Lua regex runtime's tests, fn/src/config/lua_regex)
+## Debian's luajit and ruby (Fluent Bit's Lua and Onigmo, for the Fluent Bit config tests)
 tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua
 
 deploy-tools:
