@@ -3,12 +3,18 @@
 current timestamps, one file per service in its real line format (read from the Talos
 1.12/1.13 sources), for running the rendered Promtail pipeline against.
 
-Usage: tools/talos-logs.py DIR [--control-plane] [--pods]
+Usage: tools/talos-logs.py DIR [--control-plane] [--pods] [--agent fluent-bit] [--receiver FILE]
 Also writes what must NOT be read by job="machine-logs": a rotated kubelet.log.1, a
 pods/ subtree and an audit/ subtree (the audit log is job="kube-audit"), lines older
 than Loki accepts, a partial last line, ANSI colours and a panic.
 With --pods, also CRI pod log files (a sensitive namespace "vault" with secrets, an
-"app" namespace, kube-system, Promtail's own debug lines).
+"app" namespace, kube-system, the collector's own debug lines: Promtail's, or with
+--agent fluent-bit Fluent Bit's), and pods that opted out by annotation (their labels and
+annotations, for a stand-in Kubernetes API, go to DIR/../kube-objects.json).
+With --receiver FILE, the JSON lines Talos before 1.12 sends to a receiver
+(machine.logging.destinations, talos.logging.kernel) go to FILE: a service that has no
+file here (it arrives), and services and kernel lines that have one (dropped: the file
+path ships them).
 The expected per-service counts are printed as JSON on stdout.
 """
 import json
@@ -18,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 
 root = sys.argv[1]
 control_plane = "--control-plane" in sys.argv
+agent = sys.argv[sys.argv.index("--agent") + 1] if "--agent" in sys.argv else "promtail"
 now = datetime.now(timezone.utc).replace(microsecond=123456)
 ESC = "\x1b"
 
@@ -205,16 +212,68 @@ if "--pods" in sys.argv:
         ],
         ("payments", "pay-0", "api"): [cri(t(1.4), "charged 4111 1111 1111 1234 password=hunter2")],
         ("kube-system", "coredns-1", "coredns"): [cri(t(1.5), "[INFO] plugin/reload: Running configuration SHA512 = 1b22"),],
-        ("logging", "promtail-abcde", "promtail"): [
+    }
+    if agent == "fluent-bit":
+        def fb(ts, level, text):
+            return ts.strftime("[%Y/%m/%d %H:%M:%S.") + f"{ts.microsecond:06d}000] [{level:>5}] {text}"
+        pods[("logging", "fluent-bit-abcde", "fluent-bit")] = [
+            cri(t(1.2), fb(t(1.2), "debug", "[input:tail:kubernetes-pods] inode=1 file=/var/log/pods/x/0.log promote to TAIL_EVENT")),
+            cri(t(1.1), fb(t(1.1), "info", "[output:loki:loki] configured, hostname loki.logging.svc:3100")),
+        ]
+    else:
+        pods[("logging", "promtail-abcde", "promtail")] = [
             cri(t(1.2), 'level=debug ts=2026-11-30T23:58:00Z caller=tailer.go:1 msg="tail routine: tail channel closed"'),
             cri(t(1.1), 'level=info ts=2026-11-30T23:58:00Z caller=filetargetmanager.go:1 msg="Adding target"'),
-        ],
-    }
+        ]
+    # Opted out by annotation, on the pod and on its namespace: never shipped (the
+    # Promtail check replaces discovery, so only the Fluent Bit check has these).
+    optout = {("app", "quiet-1", "quiet"): [cri(t(1), "OPTED-OUT pod line")],
+              ("optout", "noisy-1", "noisy"): [cri(t(1), "OPTED-OUT namespace line")]}
+    if agent == "fluent-bit":
+        pods.update(optout)
+    # The Kubernetes objects a stand-in API serves for these pods: labels that give each
+    # pod's `app` the way a cluster would (a recommended label, a classic one, a
+    # Deployment's ReplicaSet, the pod name), and the opt-out annotations.
+    objects = {"pods": {}, "namespaces": {"optout": {"logs.lokistack.krm.dev/enabled": "False"}}}
+    for (ns, pod, container) in pods:
+        meta = {"labels": {"app.kubernetes.io/name": container}, "annotations": {}, "ownerReferences": []}
+        if pod == "shop-7d9f":
+            meta["labels"] = {"pod-template-hash": "5d4f8c7b9"}
+            meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "shop-5d4f8c7b9", "uid": "u1", "controller": True}]
+        elif pod == "coredns-1":
+            meta["labels"] = {"k8s-app": "coredns"}
+        elif pod == "quiet-1":
+            meta["annotations"] = {"logs.lokistack.krm.dev/enabled": "false"}
+        objects["pods"][f"{ns}/{pod}"] = dict(meta, container=container)
+    # The pods/ file that job="machine-logs" must not read is a pod like any other.
+    objects["pods"]["ns/pod"] = {"labels": {"app.kubernetes.io/name": "c"}, "annotations": {}, "ownerReferences": [], "container": "c"}
+    with open(os.path.join(os.path.dirname(os.path.abspath(root)), "kube-objects.json"), "w") as f:
+        json.dump(objects, f, indent=1, sort_keys=True)
     for (ns, pod, container), lines in pods.items():
         d = os.path.join(root, "pods", f"{ns}_{pod}_uid", container)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "0.log"), "w") as f:
             f.write("\n".join(lines) + "\n")
     expect["pods"] = {"secrets": secrets}
+if "--receiver" in sys.argv:
+    # Talos' json_lines: msg, talos-level, talos-service, talos-time (RFC 3339 nano);
+    # kernel lines have facility, priority, seq, clock and no talos-service.
+    def sent(minutes, service, level, msg, **extra):
+        line = {"msg": msg, "talos-level": level, "talos-time": rfc3339nano(t(minutes))}
+        if service:
+            line["talos-service"] = service
+        line.update(extra)
+        return json.dumps(line, separators=(",", ":"))
+    with open(sys.argv[sys.argv.index("--receiver") + 1], "w") as f:
+        for line in [
+            sent(2.0, "legacy-svc", "info", "[talos] RECEIVED service started"),
+            sent(1.9, "legacy-svc", "warn", "RECEIVED retrying in 5s"),
+            sent(1.8, "legacy-svc", "error", "RECEIVED failed: \x1b[31mboom\x1b[0m".replace("\\x1b", ESC)),
+            sent(old, "legacy-svc", "info", "RECEIVED-BUT-TOO-OLD"),
+            sent(1.7, "machined", "info", "[talos] RECEIVED-TWICE machined also has a file"),
+            sent(1.6, None, "warn", "RECEIVED-KERNEL kernel also has a file\n", facility="kern", priority="warning", seq=7, clock=123),
+        ]:
+            f.write(line + "\n")
+    expect["legacy-svc"] = {"entries": 3, "levels": {"info": 1, "warn": 1, "error": 1}}
 json.dump(expect, sys.stdout, indent=1, sort_keys=True)
 print()

@@ -395,6 +395,14 @@ end
 
 -- Records ------------------------------------------------------------------------------
 
+-- The line without the newline a multiline parser leaves at the end of a joined entry
+-- (Promtail's lines never end in one).
+local function text(v)
+  if type(v) ~= "string" then return "" end
+  if byte(v, -1) == 10 then return sub(v, 1, -2) end
+  return v
+end
+
 local function now_sec()
   return os.time()
 end
@@ -450,12 +458,12 @@ end
 local function pods(tag, ts, r)
   local k = type(r.kubernetes) == "table" and r.kubernetes or {}
   local ns, container, pod = string.match(tag, "^[^.]+%.([^.]+)%.([^.]+)%.(.+)$")
-  if opted_out(k.annotations) then return -1 end
+  if opted_out(k.annotations) then return -1, ts, r end
   if type(r.kubernetes_namespace) == "table" and opted_out(r.kubernetes_namespace.annotations) then
-    return -1
+    return -1, ts, r
   end
-  if too_old(ts) then return -1 end
-  local line = r.log or ""
+  if too_old(ts) then return -1, ts, r end
+  local line = text(r.log)
   if C.redact_all or C.sensitive[ns] then line = redact(line) end
   local out = { log = line, job = C.jobs.pods, namespace = ns, pod = pod, container = container, node = C.node }
   set(out, "app", app_of(k, pod))
@@ -468,7 +476,7 @@ local function pods(tag, ts, r)
     f = fields_of(line, C.pod_keys)
   end
   local level = normalise(f.level)
-  if level == "debug" and ns == C.own.namespace and container == C.own.container then return -1 end
+  if level == "debug" and ns == C.own.namespace and container == C.own.container then return -1, ts, r end
   set(out, "level", level)
   for _, key in ipairs(C.extra_labels) do set(out, key, f[key]) end
   local meta = {}
@@ -521,7 +529,7 @@ end
 SERVICE.ZapConsole = function(line)
   local m = re_match(C.re.zap_console, line)
   if not m then return nil end
-  return nil, parse_iso(m.time)
+  return m.level, parse_iso(m.time)
 end
 
 SERVICE.Kernel = function(line)
@@ -540,7 +548,7 @@ end
 -- job="machine-logs" from /var/log/<service>.log: tag machine.<service>
 local function machine(tag, ts, r)
   local service = sub(tag, #"machine." + 1)
-  local line = re_replace_groups(C.re.ansi, r.log or "", "")
+  local line = re_replace_groups(C.re.ansi, text(r.log), "")
   local format = C.services[service]
   local level, t
   if format then
@@ -549,7 +557,7 @@ local function machine(tag, ts, r)
     level = fields_of(line, C.no_keys).level
   end
   ts = t or ts
-  if too_old(ts) then return -1 end
+  if too_old(ts) then return -1, ts, r end
   return 1, ts, machine_record(service, line, level, ts)
 end
 
@@ -572,15 +580,15 @@ end
 local function receiver(tag, ts, r)
   local service = r[C.receiver.service]
   if type(service) ~= "string" or service == "" then service = C.receiver.kernel end
-  if not find(service, "^[%w._-]+$") then return -1 end
-  if has_file(service) then return -1 end
+  if not find(service, "^[%w._-]+$") then return -1, ts, r end
+  if has_file(service) then return -1, ts, r end
   local line = r[C.receiver.message]
-  if type(line) ~= "string" then return -1 end
+  if type(line) ~= "string" then return -1, ts, r end
   line = string.gsub(line, "\n+$", "")
   line = re_replace_groups(C.re.ansi, line, "")
   local t = time_from(r[C.receiver.time], C.re.rfc3339, parse_iso)
   ts = t or ts
-  if too_old(ts) then return -1 end
+  if too_old(ts) then return -1, ts, r end
   local level = r[C.receiver.level]
   if type(level) ~= "string" then level = nil end
   return 1, ts, machine_record(service, line, level, ts)
@@ -588,7 +596,7 @@ end
 
 -- job="kube-audit": one audit.k8s.io/v1 Event per line
 local function audit(tag, ts, r)
-  local line = r.log or ""
+  local line = text(r.log)
   local out = { job = C.jobs.audit, node = C.node, metadata = {} }
   if find(line, "^[ \t\n\v\f\r]*{") then
     local obj = json_object(line)
@@ -601,7 +609,7 @@ local function audit(tag, ts, r)
       ts = time_from(json_text(obj[C.audit.time]), C.re.rfc3339, parse_iso) or ts
     end
   end
-  if too_old(ts) then return -1 end
+  if too_old(ts) then return -1, ts, r end
   if C.redact_all then line = redact(line) end
   out.log = line
   return 1, ts, out

@@ -46,7 +46,12 @@ pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
 }
 
 fn env(r: &Resolved) -> Vec<EnvVar> {
-    let mut env = vec![field_env(cfg::NODE_ENV, "spec.nodeName")];
+    // The `kubernetes` filter looks its own pod up by HOSTNAME at start: on the host
+    // network that would be the node's name.
+    let mut env = vec![
+        field_env(cfg::NODE_ENV, "spec.nodeName"),
+        field_env("HOSTNAME", "metadata.name"),
+    ];
     if cfg::host_network(r) {
         env.push(field_env(cfg::POD_IP_ENV, "status.podIP"));
     }
