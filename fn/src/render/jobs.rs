@@ -29,7 +29,8 @@ pub enum Role {
     Compactor,
     /// Answers queries (query-frontend and queriers).
     Read,
-    Promtail,
+    /// The log collector (Promtail or Fluent Bit).
+    Collector,
 }
 
 /// The components that play `role` in this stack.
@@ -40,7 +41,7 @@ pub fn components(r: &Resolved, role: Role) -> Vec<&'static str> {
             .into_iter()
             .map(component)
             .collect(),
-        (Role::Promtail, _) => vec!["promtail"],
+        (Role::Collector, _) => vec![r.collector.kind.name()],
         (_, Mode::SingleBinary) => vec!["loki"],
         (Role::Distributor | Role::Ingester, Mode::SimpleScalable) => vec!["write"],
         (Role::Compactor, Mode::SimpleScalable) => vec!["backend"],

@@ -218,6 +218,9 @@ mod tests {
             render_spec(&format!(
                 "{CLOUD}  size: large\n  zones: [a, b, c]\n  ruler: {{enabled: true}}\n"
             )),
+            render_spec(&format!(
+                "{CLOUD}  collector: {{kind: FluentBit, talos: {{receiver: {{enabled: true}}}}}}\n"
+            )),
         ]
     }
 

@@ -55,8 +55,33 @@ fn shapes() -> Vec<(String, &'static str, Vec<&'static str>)> {
                 "ruler",
             ],
         ),
+        (
+            format!(
+                "{LOCAL}  collector: {{kind: FluentBit, talos: {{receiver: {{enabled: true}}}}}}\n"
+            ),
+            "logging",
+            vec!["loki"],
+        ),
     ]
 }
+
+/// The collector a spec runs: its `job` component.
+fn agent(spec: &str) -> &'static str {
+    if spec.contains("kind: FluentBit") {
+        "fluent-bit"
+    } else {
+        "promtail"
+    }
+}
+
+/// Fluent Bit's alerts, in place of Promtail's.
+const FLUENT_BIT_ALERTS: &[&str] = &[
+    "FluentBitOutputRetrying",
+    "FluentBitOutputErrors",
+    "FluentBitDroppingRecords",
+    "FluentBitInputPaused",
+    "FluentBitLoggingErrors",
+];
 
 fn find<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
     objects.iter().filter(|o| o["kind"] == kind).collect()
@@ -132,7 +157,7 @@ fn every_alert_parses_and_selects_the_components_the_mode_runs() {
                 assert!(!comps.is_empty(), "{name} selects no job: {expr}");
                 for c in &comps {
                     assert!(
-                        c == "promtail" || loki.contains(&c.as_str()),
+                        c == agent(&spec) || loki.contains(&c.as_str()),
                         "{name} selects {c}, which {spec} does not run"
                     );
                 }
@@ -154,9 +179,18 @@ fn every_alert_parses_and_selects_the_components_the_mode_runs() {
                 }
             }
         }
-        assert_eq!(names, ALERTS, "alert names are a contract (README)");
+        let expected: Vec<&str> = match agent(&spec) {
+            "promtail" => ALERTS.to_vec(),
+            _ => ALERTS
+                .iter()
+                .filter(|a| !a.starts_with("Promtail"))
+                .chain(FLUENT_BIT_ALERTS)
+                .copied()
+                .collect(),
+        };
+        assert_eq!(names, expected, "alert names are a contract (README)");
         let mut all: BTreeSet<String> = loki.iter().map(|s| (*s).to_owned()).collect();
-        all.insert("promtail".to_owned());
+        all.insert(agent(&spec).to_owned());
         assert_eq!(used, all, "every component is watched: {spec}");
     }
 }
@@ -470,7 +504,7 @@ fn dashboards_are_well_formed_and_their_queries_parse() {
                         parse_promql(&concrete);
                         for c in job_components(&concrete, ns) {
                             assert!(
-                                c == "promtail"
+                                c == agent(&spec)
                                     || shapes().iter().any(|s| s.2.contains(&c.as_str())),
                                 "{title}: {c}"
                             );

@@ -1,12 +1,23 @@
 //! "Loki stack / Health": ingestion and discards, requests, compactor and retention,
-//! Promtail, resources. Prometheus panels, selected by the stack's `job` labels.
+//! the collector, resources. Prometheus panels, selected by the stack's `job` labels.
 
 use serde_json::{Value, json};
 
-use super::{Board, dashboard as board_json, prometheus, prometheus_variable, target, timeseries};
+use super::{
+    Board, collector, dashboard as board_json, prometheus, prometheus_variable, target, timeseries,
+};
 use crate::render::jobs::{self, Role};
 use crate::render::names;
 use crate::spec::Resolved;
+use crate::spec::collector::CollectorKind;
+
+/// The collector's name as its documentation writes it.
+fn agent_title(kind: CollectorKind) -> &'static str {
+    match kind {
+        CollectorKind::Promtail => "Promtail",
+        CollectorKind::FluentBit => "Fluent Bit",
+    }
+}
 
 const RATE: &str = "$__rate_interval";
 
@@ -17,7 +28,7 @@ pub fn dashboard(r: &Resolved) -> Value {
     let dist = format!("{c}, {}", jobs::job(r, Role::Distributor));
     let ing = format!("{c}, {}", jobs::job(r, Role::Ingester));
     let comp = format!("{c}, {}", jobs::job(r, Role::Compactor));
-    let pt = format!("{c}, {}", jobs::job(r, Role::Promtail));
+    let pt = format!("{c}, {}", jobs::job(r, Role::Collector));
     let t = |expr: String, legend: &str| target(&ds, expr, legend);
     let mut b = Board::default();
 
@@ -129,73 +140,21 @@ pub fn dashboard(r: &Resolved) -> Value {
         ],
     ));
 
-    b.row("Promtail");
-    b.add(
-        8,
-        8,
-        timeseries(
-            "Entries sent",
-            "Entries/s Promtail pushed to Loki.",
-            &ds,
-            "short",
-            false,
-            vec![t(
-                format!("sum by (host) (rate(promtail_sent_entries_total{{{pt}}}[{RATE}]))"),
-                "{{host}}",
-            )],
-        ),
-    );
-    b.add(8, 8, timeseries(
-        "Pushes by status",
-        "Push requests/s by HTTP status (-1: no connection), and retried batches (alert PromtailRequestsErrors).",
-        &ds, "reqps", false,
-        vec![
-            t(format!("sum by (status_code) (rate(promtail_request_duration_seconds_count{{{pt}}}[{RATE}]))"), "{{status_code}}"),
-            t(format!("sum(rate(promtail_batch_retries_total{{{pt}}}[{RATE}]))"), "retries"),
-        ],
-    ));
-    b.add(8, 8, timeseries(
-        "Dropped entries",
-        "Entries/s dropped after the retries ran out (client) and by the pipeline. line_too_old (older than Loki accepts) and promtail_debug are intended.",
-        &ds, "short", false,
-        vec![
-            t(format!("sum by (reason) (rate(promtail_dropped_entries_total{{{pt}}}[{RATE}]))"), "client: {{reason}}"),
-            t(format!("sum by (reason) (rate(logentry_dropped_lines_total{{{pt}}}[{RATE}]))"), "pipeline: {{reason}}"),
-        ],
-    ));
-    b.add(12, 8, timeseries(
-        "Unread bytes by pod",
-        "Bytes of the tailed files not read yet (alert PromtailFileLagging at 10 MiB per file).",
-        &ds, "bytes", false,
-        vec![t(format!("sum by (pod) (promtail_file_bytes_total{{{pt}}} - promtail_read_bytes_total{{{pt}}})"), "{{pod}}")],
-    ));
-    b.add(
-        12,
-        8,
-        timeseries(
-            "Files tailed by pod",
-            "Files each Promtail is tailing.",
-            &ds,
-            "short",
-            false,
-            vec![t(
-                format!("sum by (pod) (promtail_files_active_total{{{pt}}})"),
-                "{{pod}}",
-            )],
-        ),
-    );
+    match r.collector.kind {
+        CollectorKind::Promtail => collector::promtail(&mut b, &ds, &pt),
+        CollectorKind::FluentBit => collector::fluent_bit(&mut b, &ds, &pt),
+    }
 
     b.row("Resources");
-    let pods = format!(
-        "namespace=\"{}\", container=~\"loki|promtail\"",
-        r.namespace
-    );
+    let agent = r.collector.kind.name();
+    let pods = format!("namespace=\"{}\", container=~\"loki|{agent}\"", r.namespace);
+    let agent_name = agent_title(r.collector.kind);
     b.add(
         12,
         8,
         timeseries(
             "Memory by pod",
-            "Working set of the Loki and Promtail containers (cAdvisor).",
+            &format!("Working set of the Loki and {agent_name} containers (cAdvisor)."),
             &ds,
             "bytes",
             false,
@@ -210,7 +169,7 @@ pub fn dashboard(r: &Resolved) -> Value {
         8,
         timeseries(
             "CPU by pod",
-            "CPU cores used by the Loki and Promtail containers (cAdvisor).",
+            &format!("CPU cores used by the Loki and {agent_name} containers (cAdvisor)."),
             &ds,
             "short",
             false,
@@ -245,7 +204,7 @@ pub fn dashboard(r: &Resolved) -> Value {
         names::DASHBOARD_HEALTH_UID,
         "Loki stack / Health",
         &format!(
-            "Health of the {} stack in namespace {}: ingestion, requests, compactor and retention, Promtail. Generated by loki-stack-fn.",
+            "Health of the {} stack in namespace {}: ingestion, requests, compactor and retention, {agent_name}. Generated by loki-stack-fn.",
             r.name, r.namespace
         ),
         vec![prometheus_variable(), cluster],

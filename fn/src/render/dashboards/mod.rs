@@ -2,6 +2,7 @@
 //! (label `grafana_dashboard: "1"`, in Grafana's namespace): the stack's health
 //! (Prometheus) and its logs (Loki). The JSON is built here, deterministically.
 
+mod collector;
 mod health;
 mod logs;
 

@@ -1,7 +1,8 @@
 //! Alerts on the stack's own health (not on log content), as a Prometheus Operator
 //! PrometheusRule that kube-prometheus-stack's Prometheus loads. Loki's are ported from
 //! the upstream loki-mixin (3.7) and promtail-mixin (3.6) with this stack's `job`
-//! selectors; metric names are checked against those releases' sources.
+//! selectors; metric names are checked against those releases' sources. Fluent Bit's
+//! are this stack's own, on the metrics of its `/api/v2/metrics/prometheus` (5.1).
 
 use std::collections::BTreeMap;
 
@@ -12,8 +13,11 @@ use super::jobs::{self, Role};
 use super::labels;
 use super::meta::object_meta;
 use super::names::PROMETHEUS_RULE;
-use crate::config::promtail::{OWN_DEBUG_REASON, TOO_OLD_REASON};
 use crate::spec::Resolved;
+use crate::spec::collector::CollectorKind;
+
+mod fluent_bit;
+mod promtail;
 use crate::spec::resolved::PrometheusRule as Settings;
 
 /// `monitoring.coreos.com/v1` PrometheusRule: the fields this stack sets.
@@ -47,7 +51,7 @@ pub struct Rule {
     pub annotations: BTreeMap<&'static str, String>,
 }
 
-fn alert(
+pub(super) fn alert(
     name: &'static str,
     expr: String,
     for_: &'static str,
@@ -194,71 +198,6 @@ fn loki_rules(r: &Resolved) -> Vec<Rule> {
     ]
 }
 
-fn promtail_rules(r: &Resolved) -> Vec<Rule> {
-    let p = jobs::job(r, Role::Promtail);
-    vec![
-        // Promtail records a connection failure as status_code "-1".
-        alert(
-            "PromtailRequestsErrors",
-            format!(
-                "100 * sum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}, status_code=~\"5..|-1\"}}[5m]))\n  /\nsum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}}}[5m]))\n  > 10"
-            ),
-            "15m",
-            "critical",
-            "Promtail request error rate is high.",
-            "{{ printf \"%.2f\" $value }}% of Promtail's pushes to {{ $labels.host }} fail (5xx or no connection): logs wait on the nodes and are dropped once retries run out.",
-        ),
-        alert(
-            "PromtailRequestLatency",
-            format!(
-                "histogram_quantile(0.99, sum by (cluster, namespace, job, host, le) (rate(promtail_request_duration_seconds_bucket{{{p}}}[5m])))\n  > 1"
-            ),
-            "15m",
-            "critical",
-            "Promtail request latency P99 is high.",
-            "Promtail's pushes to {{ $labels.host }} have a 99th percentile latency of {{ printf \"%.2f\" $value }}s.",
-        ),
-        alert(
-            "PromtailDroppingEntries",
-            format!(
-                "sum by (cluster, namespace, job, host, reason) (increase(promtail_dropped_entries_total{{{p}}}[10m])) > 0"
-            ),
-            "1m",
-            "warning",
-            "Promtail is dropping log entries Loki did not accept.",
-            "Promtail dropped {{ printf \"%.0f\" $value }} entries for {{ $labels.host }} in 10 minutes ({{ $labels.reason }}) after its retries ran out: the lines are lost.",
-        ),
-        alert(
-            "PromtailPipelineDroppingLines",
-            format!(
-                "sum by (cluster, namespace, job, reason) (increase(logentry_dropped_lines_total{{{p}, reason!~\"{TOO_OLD_REASON}|{OWN_DEBUG_REASON}\"}}[10m])) > 0"
-            ),
-            "1m",
-            "warning",
-            "Promtail's pipeline is dropping log lines.",
-            "Promtail's pipeline dropped {{ printf \"%.0f\" $value }} lines in 10 minutes ({{ $labels.reason }}). The stack only drops lines older than Loki accepts and Promtail's own debug lines, which are not counted here.",
-        ),
-        alert(
-            "PromtailFileMissing",
-            format!("promtail_file_bytes_total{{{p}}} unless promtail_read_bytes_total{{{p}}}"),
-            "15m",
-            "warning",
-            "Promtail cannot find a file it should be tailing.",
-            "{{ $labels.pod }} {{ $labels.path }} matches the glob but is not being tailed.",
-        ),
-        alert(
-            "PromtailFileLagging",
-            format!(
-                "max by (cluster, namespace, job, pod, path) (promtail_file_bytes_total{{{p}}} - promtail_read_bytes_total{{{p}}})\n  > 10 * 1024 * 1024"
-            ),
-            "15m",
-            "warning",
-            "Promtail is falling behind a file.",
-            "{{ $labels.pod }} has been more than 10 MiB behind {{ $labels.path }} for 15 minutes ({{ $value | humanize1024 }}B unread): the file may be rotated away before it is read.",
-        ),
-    ]
-}
-
 pub fn prometheus_rule(r: &Resolved, s: &Settings) -> PrometheusRule {
     let mut l = labels::stack(r);
     l.extend(s.labels.clone());
@@ -272,9 +211,15 @@ pub fn prometheus_rule(r: &Resolved, s: &Settings) -> PrometheusRule {
                     name: "loki_alerts",
                     rules: loki_rules(r),
                 },
-                Group {
-                    name: "promtail_alerts",
-                    rules: promtail_rules(r),
+                match r.collector.kind {
+                    CollectorKind::Promtail => Group {
+                        name: "promtail_alerts",
+                        rules: promtail::rules(r),
+                    },
+                    CollectorKind::FluentBit => Group {
+                        name: "fluent_bit_alerts",
+                        rules: fluent_bit::rules(r),
+                    },
                 },
             ],
         },
