@@ -113,12 +113,17 @@ pub struct Tenancy {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Collection {
+    /// `Promtail` or `FluentBit` (`spec.collector.kind`).
+    pub agent: &'static str,
+    pub image: String,
     pub pods: bool,
     pub exclude_namespaces: Vec<String>,
     pub opt_out_annotation: &'static str,
     pub multiline_rules: usize,
     pub talos_services: bool,
     pub audit_log: bool,
+    /// The Talos receiver's port on each node's loopback (Talos before 1.12).
+    pub talos_receiver_port: Option<u16>,
     pub extra_labels: Vec<String>,
     pub structured_metadata: Vec<String>,
     pub redaction: Redaction,
@@ -261,12 +266,18 @@ fn collection(r: &Resolved) -> Collection {
         }
     }
     Collection {
+        agent: match c.kind {
+            crate::spec::collector::CollectorKind::Promtail => "Promtail",
+            crate::spec::collector::CollectorKind::FluentBit => "FluentBit",
+        },
+        image: c.image.clone(),
         pods: true,
         exclude_namespaces: c.exclude_namespaces.clone(),
         opt_out_annotation: crate::spec::collector::OPT_OUT_ANNOTATION,
         multiline_rules: c.multiline.len(),
         talos_services: c.system_logs,
         audit_log: c.audit_logs,
+        talos_receiver_port: c.receiver_port,
         extra_labels: c.extra_labels.clone(),
         structured_metadata: c.structured_metadata.clone(),
         redaction: Redaction {

@@ -265,7 +265,15 @@ fn tenancy(s: &Summary) -> (String, String) {
 fn collection(out: &mut Out, s: &Summary) {
     let c = &s.collection;
     out.heading("Collected");
-    let mut rows = vec![(
+    let agent = match c.agent {
+        "FluentBit" => format!("Fluent Bit ({})", c.image),
+        _ => format!(
+            "Promtail ({}; end-of-life upstream since 2026-03-02: kind: FluentBit is maintained)",
+            c.image
+        ),
+    };
+    let mut rows = vec![("agent".to_owned(), agent)];
+    rows.push((
         "pods".to_owned(),
         format!(
             "every pod on every node (job kubernetes-pods), except namespaces: {}; opt out: \
@@ -273,7 +281,7 @@ fn collection(out: &mut Out, s: &Summary) {
             list(&c.exclude_namespaces),
             c.opt_out_annotation
         ),
-    )];
+    ));
     if c.multiline_rules > 0 {
         rows.push((
             "multiline".to_owned(),
@@ -288,6 +296,15 @@ fn collection(out: &mut Out, s: &Summary) {
             "off",
         ),
     ));
+    if let Some(port) = c.talos_receiver_port {
+        rows.push((
+            "Talos receiver".to_owned(),
+            format!(
+                "127.0.0.1:{port} on every node (host network), what Talos < 1.12 sends \
+                 (job machine-logs); lines Talos also writes to a file are not sent twice"
+            ),
+        ));
+    }
     rows.push((
         "audit log".to_owned(),
         yes_no(

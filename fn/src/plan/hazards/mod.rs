@@ -3,6 +3,7 @@
 //! refused (it would lose data or fail halfway through `kubectl apply`), a warning (it
 //! deletes or strands data, or weakens the stack), or info (one line per object).
 
+mod collector;
 pub mod diff;
 mod objects;
 mod retention;
@@ -246,6 +247,7 @@ pub fn compare(input: &Input<'_>) -> Changes {
         pvcs: &pvcs,
     };
     workloads::immutable(&ctx, &mut out);
+    collector::check(&old, &new, &mut out);
     match &renamed_from {
         Some(from) => workloads::renamed(&ctx, from, input.owner, &mut out),
         None => workloads::orphaned(&ctx, &mut out),

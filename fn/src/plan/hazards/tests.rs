@@ -386,3 +386,17 @@ fn spans() {
     assert_eq!(span(36 * 3_600_000), "36 hours");
     assert_eq!(span(90 * 60_000), "90 minutes");
 }
+
+#[test]
+fn a_collector_switch_warns_what_happens_to_read_positions() {
+    let fluent_bit = format!("{LOCAL}  collector: {{kind: FluentBit}}\n");
+    let to = compare_specs(LOCAL, &fluent_bit);
+    let c = only(&to, "collector-switched");
+    assert_eq!(c.severity, Severity::Warning);
+    assert_eq!(c.field.as_deref(), Some("spec.collector.kind"));
+    assert!(c.message.contains("from its start"), "{}", c.message);
+    let back = only(&compare_specs(&fluent_bit, LOCAL), "collector-switched");
+    assert!(back.fix.unwrap().contains("positions.yaml"));
+    let same = compare_specs(&fluent_bit, &format!("{fluent_bit}  size: small\n"));
+    assert!(same.items.iter().all(|c| c.code != "collector-switched"));
+}
