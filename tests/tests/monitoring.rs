@@ -61,7 +61,7 @@ fn every_component_is_scraped_once_with_the_mixin_labels() {
             let want = usize::from(
                 !headless
                     && metrics
-                    && matches!(app, Some("loki" | "promtail"))
+                    && matches!(app, Some("loki" | "promtail" | "fluent-bit"))
                     && sname != "loki-memberlist",
             );
             assert_eq!(
@@ -86,7 +86,7 @@ fn every_component_is_scraped_once_with_the_mixin_labels() {
                     .as_str()
                     .unwrap();
                 let expected = match (app, component) {
-                    (Some("promtail"), _) => "promtail",
+                    (Some(agent @ ("promtail" | "fluent-bit")), _) => agent,
                     (_, "single-binary") => "loki",
                     (_, c) => c,
                 };

@@ -205,6 +205,8 @@ const SEMANTIC: &[(&str, &str)] = &[
     ("is already a label", ACROSS),
     ("must name at least one namespace", ACROSS),
     ("Loki expands environment variables in its config", ACROSS),
+    ("set spec.collector.kind: FluentBit to receive them", ACROSS),
+    ("has no line limit", ACROSS),
     // Uniqueness by a key of list items (uniqueItems compares whole items).
     ("is listed twice", ACROSS),
     ("is used twice", ACROSS),
@@ -223,6 +225,11 @@ const SEMANTIC: &[(&str, &str)] = &[
     ("is inside /var/log", VALUE),
     ("at most 64 printable characters", VALUE),
     ("inline credentials are refused", VALUE),
+    ("Fluent Bit cannot apply it exactly", VALUE),
+    (
+        "which Fluent Bit replaces with an environment variable",
+        VALUE,
+    ),
     // spec.output HelmRelease: what the upstream chart cannot express depends on
     // another field's value (README, "Using the upstream chart").
     ("with spec.output HelmRelease", ACROSS),
@@ -291,7 +298,7 @@ fn the_schema_and_the_function_agree_on_generated_and_mutated_configs() {
             validator.is_valid(&config),
             "the schema refuses a generated config: {config}"
         );
-        for _ in 0..4 {
+        for _ in 0..5 {
             let mutated = mutate::mutate(&config, &mut e);
             if validator.is_valid(&mutated) {
                 valid += 1;

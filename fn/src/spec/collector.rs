@@ -43,6 +43,23 @@ impl CollectorKind {
     }
 }
 
+/// Ports a Talos node (or the collector itself, on the host network with the
+/// receiver on) already listens on.
+pub const TAKEN_PORTS: [(u16, &str); 12] = [
+    (2020, "Fluent Bit's own HTTP server (metrics, health)"),
+    (2379, "etcd"),
+    (2380, "etcd peers"),
+    (6443, "the kube-apiserver"),
+    (9100, "node-exporter"),
+    (10249, "kube-proxy metrics"),
+    (10250, "the kubelet"),
+    (10256, "kube-proxy health"),
+    (10257, "kube-controller-manager"),
+    (10259, "kube-scheduler"),
+    (50000, "Talos apid"),
+    (50001, "Talos trustd"),
+];
+
 #[derive(Debug, Clone)]
 pub struct RedactionRule {
     /// `<set>/<rule>` for built-in rules, the user's name otherwise.

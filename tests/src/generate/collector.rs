@@ -23,13 +23,23 @@ const EXTRA_LABELS: &[&str] = &[
 const METADATA: &[&str] = &["trace_id", "span_id", "user_id", "request_path", "tenant"];
 
 pub(crate) fn collector(e: &mut Entropy) -> Option<Value> {
+    let kind = e.maybe(&["Promtail", "FluentBit"]);
+    let fluent_bit = kind == Some("FluentBit");
     let exclude = e.subset(NAMESPACES, 3);
     let multiline_pool = [
         json!({"namespace": "shop", "container": "java", "firstline": r"^\d{4}-\d{2}-\d{2}", "maxWaitTime": "2s"}),
         json!({"namespace": "payments", "firstline": r"^\[", "maxLines": 2}),
         json!({"namespace": "x1", "firstline": "^(INFO|WARN|ERROR) ", "maxWaitTime": "1m", "maxLines": 1000}),
     ];
-    let multiline = e.subset(&multiline_pool, 3);
+    let mut multiline = e.subset(&multiline_pool, 3);
+    if fluent_bit {
+        // Fluent Bit's multiline parser has no line limit: maxLines is refused.
+        for m in &mut multiline {
+            if let Some(m) = m.as_object_mut() {
+                m.remove("maxLines");
+            }
+        }
+    }
     let pods = obj(vec![
         (
             "excludeNamespaces",
@@ -65,7 +75,7 @@ pub(crate) fn collector(e: &mut Entropy) -> Option<Value> {
         .filter(|m| !extra.contains(m))
         .collect();
     obj(vec![
-        ("kind", e.maybe(&["Promtail"]).map(s)),
+        ("kind", kind.map(s)),
         ("image", e.maybe(IMAGES).map(s)),
         ("resources", resources(e, MEMORY)),
         ("pods", pods),
@@ -79,6 +89,21 @@ pub(crate) fn collector(e: &mut Entropy) -> Option<Value> {
             obj(vec![
                 ("systemLogs", e.maybe(&[false, true]).map(Value::Bool)),
                 ("auditLogs", e.maybe(&[false, true]).map(Value::Bool)),
+                (
+                    "receiver",
+                    // Only Fluent Bit receives what Talos sends (Promtail: refused when on).
+                    obj(vec![
+                        (
+                            "enabled",
+                            if fluent_bit {
+                                e.maybe(&[false, true]).map(Value::Bool)
+                            } else {
+                                e.maybe(&[false]).map(Value::Bool)
+                            },
+                        ),
+                        ("port", e.maybe(&[5170, 1514, 65535]).map(|p| json!(p))),
+                    ]),
+                ),
             ]),
         ),
         (

@@ -19,7 +19,11 @@ fn agent<'a, V>(objects: &'a BTreeMap<Id, V>) -> Option<&'a str> {
     })
 }
 
-pub(super) fn check(old: &BTreeMap<Id, Previous>, new: &BTreeMap<Id, Value>, out: &mut Vec<Change>) {
+pub(super) fn check(
+    old: &BTreeMap<Id, Previous>,
+    new: &BTreeMap<Id, Value>,
+    out: &mut Vec<Change>,
+) {
     let (Some(from), Some(to)) = (agent(old), agent(new)) else {
         return;
     };
@@ -53,5 +57,9 @@ pub(super) fn check(old: &BTreeMap<Id, Previous>, new: &BTreeMap<Id, Value>, out
         ),
         _ => return,
     };
-    out.push(change.object(format!("DaemonSet {from} -> {to}")).field("spec.collector.kind"));
+    out.push(
+        change
+            .object(format!("DaemonSet {from} -> {to}"))
+            .field("spec.collector.kind"),
+    );
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::super::collector::{
-    Collector, CollectorKind, Multiline, RECEIVER_PORT, RedactionRule, RedactionScope,
+    Collector, CollectorKind, Multiline, RECEIVER_PORT, RedactionRule, RedactionScope, TAKEN_PORTS,
 };
 use super::super::duration::Duration;
 use super::super::profile::{self, Defaults};
@@ -80,23 +80,6 @@ fn dns_labels(c: &mut Checker, field: &str, values: &[String]) {
         }
     }
 }
-
-/// Ports a Talos node (or the collector itself, on the host network with the
-/// receiver on) already listens on.
-const TAKEN_PORTS: [(u16, &str); 12] = [
-    (2020, "Fluent Bit's own HTTP server (metrics, health)"),
-    (2379, "etcd"),
-    (2380, "etcd peers"),
-    (6443, "the kube-apiserver"),
-    (9100, "node-exporter"),
-    (10249, "kube-proxy metrics"),
-    (10250, "the kubelet"),
-    (10256, "kube-proxy health"),
-    (10257, "kube-controller-manager"),
-    (10259, "kube-scheduler"),
-    (50000, "Talos apid"),
-    (50001, "Talos trustd"),
-];
 
 /// `spec.collector.talos.receiver`: the port, when it is on.
 fn receiver(c: &mut Checker, talos: &TalosLogsSpec, kind: CollectorKind) -> Option<u16> {

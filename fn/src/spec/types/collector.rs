@@ -106,7 +106,7 @@ pub struct ReceiverSpec {
     pub enabled: Option<bool>,
     /// TCP port on 127.0.0.1 of every node, 1024 to 65535. Default 5170 (Fluent Bit's
     /// own default for its TCP input; no Talos or Kubernetes service uses it).
-    #[schemars(range(min = 1024, max = 65535))]
+    #[schemars(range(min = 1024, max = 65535), transform = rules::receiver_port)]
     pub port: Option<u32>,
 }
 

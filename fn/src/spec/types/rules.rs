@@ -345,6 +345,15 @@ pub fn unique(s: &mut Schema) {
     s.insert("uniqueItems".into(), Value::Bool(true));
 }
 
+/// `resolve::collector::receiver`: not a port a Talos node already listens on.
+pub fn receiver_port(s: &mut Schema) {
+    let taken: Vec<u16> = crate::spec::collector::TAKEN_PORTS
+        .iter()
+        .map(|(p, _)| *p)
+        .collect();
+    add(s, json!({"not": {"enum": taken}}));
+}
+
 /// Distinct DNS labels (namespace lists).
 pub fn unique_dns_labels(s: &mut Schema) {
     unique(s);
