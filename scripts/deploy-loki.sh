@@ -144,6 +144,11 @@ render() {
   ' "$WORK/stack.yaml" >"$WORK/index"
   if ! [ -s "$WORK/index" ]; then die "overlay $env rendered no objects"; fi
   NAMESPACE=$(awk -F'\t' '$3 == "Namespace" { print $5; exit }' "$WORK/index")
+  # The collector: Promtail, or Fluent Bit (spec.collector.kind), by its DaemonSet.
+  AGENT=promtail AGENT_NAME=Promtail AGENT_ERROR='level=error' AGENT_ERROR_WHAT=level=error
+  if awk -F'\t' '$3 == "DaemonSet" && $5 == "fluent-bit" { f = 1 } END { exit !f }' "$WORK/index"; then
+    AGENT=fluent-bit AGENT_NAME="Fluent Bit" AGENT_ERROR='] [error] ' AGENT_ERROR_WHAT='[error]'
+  fi
   if [ -z "$NAMESPACE" ]; then die "overlay $env renders no Namespace"; fi
   say "rendered $(wc -l <"$WORK/index") objects; the stack's namespace is $NAMESPACE"
 }
@@ -430,7 +435,7 @@ verify_checks() {
   elif awk -F'\t' '$3 == "Service" && $5 == "loki-read" { f = 1 } END { exit !f }' "$WORK/index"; then
     svc=loki-read
   fi
-  # With tenancy on (auth_enabled), queries name the tenant Promtail pushes as.
+  # With tenancy on (auth_enabled), queries name the tenant the collector pushes as.
   TENANT=
   if grep -Eq '^[[:space:]]+auth_enabled: true$' "$WORK/stack.yaml"; then
     TENANT=$(sed -nE 's/^[[:space:]]+tenant_id: "?([^"[:space:]]+)"?$/\1/p' "$WORK/stack.yaml" | head -n 1)
@@ -440,7 +445,7 @@ verify_checks() {
     say "dry run: the checks would run these commands (nothing is checked):"
     show kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=loki -o json
     show kubectl get nodes -o json
-    show kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=promtail -o json
+    show kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name="$AGENT" -o json
     show kubectl logs -n "$NAMESPACE" POD --all-containers=true --since="$LOG_SINCE"
     show kubectl port-forward -n "$NAMESPACE" "service/$svc" :3100 --address 127.0.0.1
     say "then GET /ready, /loki/api/v1/labels and /loki/api/v1/query_range through it${TENANT:+ (X-Scope-OrgID: $TENANT)}"
@@ -462,17 +467,17 @@ verify_checks() {
     fi
   fi
 
-  # 2. One Running and Ready Promtail pod on every schedulable (uncordoned) node; taints
-  # do not matter, Promtail tolerates them all.
+  # 2. One Running and Ready collector pod on every schedulable (uncordoned) node; taints
+  # do not matter, the collector tolerates them all.
   local nodes pods=""
-  say "promtail-per-node: kubectl get nodes; kubectl get pods -n $NAMESPACE -l app.kubernetes.io/name=promtail"
+  say "$AGENT-per-node: kubectl get nodes; kubectl get pods -n $NAMESPACE -l app.kubernetes.io/name=$AGENT"
   if ! nodes=$(kubectl get nodes -o json 2>"$WORK/err"); then
-    fail promtail-per-node "kubectl get nodes: $(tr '\n' ' ' <"$WORK/err")"
-  elif ! pods=$(kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=promtail -o json 2>"$WORK/err"); then
-    fail promtail-per-node "kubectl get pods: $(tr '\n' ' ' <"$WORK/err")"
+    fail "$AGENT-per-node" "kubectl get nodes: $(tr '\n' ' ' <"$WORK/err")"
+  elif ! pods=$(kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name="$AGENT" -o json 2>"$WORK/err"); then
+    fail "$AGENT-per-node" "kubectl get pods: $(tr '\n' ' ' <"$WORK/err")"
     pods=""
   else
-    why=$(jq -rn --argjson nodes "$nodes" --argjson pods "$pods" '
+    why=$(jq -rn --arg agent "$AGENT_NAME" --argjson nodes "$nodes" --argjson pods "$pods" '
       [$pods.items[] | select(.status.phase == "Running"
           and ([.status.conditions[]? | select(.type == "Ready" and .status == "True")] | length > 0))
         | .spec.nodeName] as $ready
@@ -482,22 +487,23 @@ verify_checks() {
           | ([$ready[] | select(. == $n)] | length) as $c
           | select($c != 1)
           | "\($n)\(if (.spec.taints // []) == [] then "" else " (tainted " + ([.spec.taints[] | "\(.key):\(.effect)"] | join(",")) + ")" end): \(
-              if $c > 1 then "\($c) ready Promtail pods"
-              elif ([$any[] | select(. == $n)] | length) > 0 then "Promtail pod not Running/Ready"
-              else "no Promtail pod" end)"]
+              if $c > 1 then "\($c) ready \($agent) pods"
+              elif ([$any[] | select(. == $n)] | length) > 0 then "\($agent) pod not Running/Ready"
+              else "no \($agent) pod" end)"]
       | join("; ")')
     local count
     count=$(jq '[.items[] | select((.spec.unschedulable // false) | not)] | length' <<<"$nodes")
-    if [ -n "$why" ]; then fail promtail-per-node "$why"; else
-      pass promtail-per-node
-      say "one ready Promtail pod on each of the $count schedulable nodes"
+    if [ -n "$why" ]; then fail "$AGENT-per-node" "$why"; else
+      pass "$AGENT-per-node"
+      say "one ready $AGENT_NAME pod on each of the $count schedulable nodes"
     fi
   fi
 
-  # 3. No level=error in Promtail's recent logs.
-  say "promtail-no-errors: kubectl logs --since=$LOG_SINCE of each Promtail pod"
+  # 3. No error lines in the collector's recent logs (Promtail: level=error; Fluent Bit:
+  # [error]).
+  say "$AGENT-no-errors: kubectl logs --since=$LOG_SINCE of each $AGENT_NAME pod"
   if [ -z "$pods" ] || [ "$(jq '.items | length' <<<"$pods")" = 0 ]; then
-    fail promtail-no-errors "no Promtail pod to read logs from"
+    fail "$AGENT-no-errors" "no $AGENT_NAME pod to read logs from"
   else
     local pod node errs=() n first
     while read -r pod node; do
@@ -505,15 +511,15 @@ verify_checks() {
         errs+=("$pod ($node): kubectl logs failed: $(tr '\n' ' ' <"$WORK/err")")
         continue
       fi
-      n=$(grep -c 'level=error' "$WORK/log" || true)
+      n=$(grep -cF -- "$AGENT_ERROR" "$WORK/log" || true)
       if [ "$n" != 0 ]; then
-        first=$(grep -m 1 'level=error' "$WORK/log" | cut -c 1-200)
-        errs+=("$pod ($node): $n level=error lines, first: $first")
+        first=$(grep -m 1 -F -- "$AGENT_ERROR" "$WORK/log" | cut -c 1-200)
+        errs+=("$pod ($node): $n $AGENT_ERROR_WHAT lines, first: $first")
       fi
     done < <(jq -r '.items[] | "\(.metadata.name) \(.spec.nodeName // "-")"' <<<"$pods")
     if [ "${#errs[@]}" -gt 0 ]; then
-      fail promtail-no-errors "$(printf '%s; ' "${errs[@]}" | sed 's/; $//')"
-    else pass promtail-no-errors; fi
+      fail "$AGENT-no-errors" "$(printf '%s; ' "${errs[@]}" | sed 's/; $//')"
+    else pass "$AGENT-no-errors"; fi
   fi
 
   # 4-7. Loki's HTTP API through a port-forward to the query Service (no gateway, so no
