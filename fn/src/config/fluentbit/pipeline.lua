@@ -521,7 +521,7 @@ end
 SERVICE.ZapConsole = function(line)
   local m = re_match(C.re.zap_console, line)
   if not m then return nil end
-  return nil, parse_iso(m.time)
+  return m.level, parse_iso(m.time)
 end
 
 SERVICE.Kernel = function(line)
