@@ -102,6 +102,7 @@ json_value = function(s, i, depth)
       c = sub(s, i, i)
       if c == "]" then return arr, i + 1 end
       if c ~= "," then return nil end
+      i = i + 1
     end
   elseif c == '"' then
     return json_string(s, i)
