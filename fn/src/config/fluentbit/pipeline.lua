@@ -64,6 +64,8 @@ end
 
 -- JSON null (a value that is not a Lua nil, so `||` can end on it).
 local NULL = {}
+-- A JSON number: {[NUM] = its text}, under a key no JSON object can have.
+local NUM = {}
 
 json_value = function(s, i, depth)
   if depth > 64 then return nil end
@@ -118,7 +120,7 @@ json_value = function(s, i, depth)
     local text = sub(s, a, e)
     if not find(text, "^-?0[%d]") and (find(text, "^-?%d+$") or find(text, "^-?%d+%.%d+$")
         or find(text, "^-?%d+[eE][-+]?%d+$") or find(text, "^-?%d+%.%d+[eE][-+]?%d+$")) then
-      return { number = text }, e + 1
+      return { [NUM] = text }, e + 1
     end
     return nil
   end
@@ -127,7 +129,7 @@ end
 -- The whole line as one JSON object, or nil.
 local function json_object(line)
   local ok, v, i = pcall(json_value, line, 1, 0)
-  if not ok or type(v) ~= "table" or v.number or v == NULL then return nil end
+  if not ok or type(v) ~= "table" or v[NUM] or v == NULL then return nil end
   if skip_ws(line, i) <= #line then return nil end
   if not (find(line, "^[ \t\n\v\f\r]*{")) then return nil end
   return v
@@ -153,14 +155,14 @@ local function json_text(v)
   local t = type(v)
   if t == "string" then return v end
   if t == "boolean" then return tostring(v) end
-  if t == "table" and v.number then return go_float(v.number) end
+  if t == "table" and v[NUM] then return go_float(v[NUM]) end
   return nil
 end
 
 -- JMESPath truthiness: false, null, "", [] and {} are false.
 local function truthy(v)
   if v == nil or v == false or v == "" or v == NULL then return false end
-  if type(v) == "table" and not v.number and next(v) == nil then return false end
+  if type(v) == "table" and not v[NUM] and next(v) == nil then return false end
   return true
 end
 
@@ -178,7 +180,7 @@ end
 local function path(obj, p)
   local v = obj
   for k in string.gmatch(p, "[^.]+") do
-    if type(v) ~= "table" or v.number then return nil end
+    if type(v) ~= "table" or v[NUM] then return nil end
     v = v[k]
   end
   return v
