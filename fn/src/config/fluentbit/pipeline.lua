@@ -119,7 +119,9 @@ json_value = function(s, i, depth)
     if not a then return nil end
     local text = sub(s, a, e)
     if not find(text, "^-?0[%d]") and (find(text, "^-?%d+$") or find(text, "^-?%d+%.%d+$")
-        or find(text, "^-?%d+[eE][-+]?%d+$") or find(text, "^-?%d+%.%d+[eE][-+]?%d+$")) then
+        or find(text, "^-?%d+[eE][-+]?%d+$") or find(text, "^-?%d+%.%d+[eE][-+]?%d+$"))
+        and math.abs(tonumber(text)) ~= math.huge then
+      -- (Go's decoder refuses the line when a number overflows a float64.)
       return { [NUM] = text }, e + 1
     end
     return nil
