@@ -137,16 +137,20 @@ local function json_object(line)
   return v
 end
 
--- Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest text that reads back as v.
+-- Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read back as v,
+-- written out without an exponent.
 local function go_float(text)
   local v = tonumber(text)
   if v == nil then return text end
-  if v == floor(v) and v > -1e21 and v < 1e21 then return string.format("%.0f", v) end
-  for p = 1, 17 do
-    local t = string.format("%." .. p .. "g", v)
+  if v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return string.format("%.0f", v) end
+  for p = 0, 16 do
+    local t = string.format("%." .. p .. "e", v)
     if tonumber(t) == v then
-      if find(t, "e") then return string.format("%.17f", v):gsub("0+$", "") end
-      return t
+      local sign, int, frac, exp = string.match(t, "^(-?)(%d)%.?(%d*)e([-+]%d+)$")
+      local digits, point = int .. frac, tonumber(exp) + 1
+      if point <= 0 then return sign .. "0." .. string.rep("0", -point) .. digits end
+      if point >= #digits then return sign .. digits .. string.rep("0", point - #digits) end
+      return sign .. sub(digits, 1, point) .. "." .. sub(digits, point + 1)
     end
   end
   return text
