@@ -66,6 +66,8 @@ end
 local NULL = {}
 -- A JSON number: {[NUM] = its text}, under a key no JSON object can have.
 local NUM = {}
+-- The metatable of JSON arrays (an empty array is not an empty object).
+local ARRAY = {}
 
 json_value = function(s, i, depth)
   if depth > 64 then return nil end
@@ -92,7 +94,7 @@ json_value = function(s, i, depth)
       i = skip_ws(s, i + 1)
     end
   elseif c == "[" then
-    local arr, n = {}, 0
+    local arr, n = setmetatable({}, ARRAY), 0
     i = skip_ws(s, i + 1)
     if sub(s, i, i) == "]" then return arr, i + 1 end
     while true do
@@ -156,13 +158,54 @@ local function go_float(text)
   return text
 end
 
+-- A value as json-iterator's Marshal writes it back (Promtail's json stage, for an
+-- extracted array or object): compact, `<>&` escaped, floats in exponent form under
+-- 1e-6 and from 1e21. Object keys are sorted (Promtail: Go's map order, random).
+local JSON_ESCAPES = {
+  ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+  ["<"] = "\\u003c", [">"] = "\\u003e", ["&"] = "\\u0026",
+  ["\226\128\168"] = "\\u2028", ["\226\128\169"] = "\\u2029",
+}
+
+local function json_quote(s)
+  s = string.gsub(s, '[%z\1-\31"\\<>&]', function(c)
+    return JSON_ESCAPES[c] or string.format("\\u%04x", byte(c))
+  end)
+  return '"' .. string.gsub(s, "\226\128[\168\169]", JSON_ESCAPES) .. '"'
+end
+
+local function json_encode(v)
+  if v == NULL then return "null" end
+  if type(v) == "boolean" then return tostring(v) end
+  if type(v) == "string" then return json_quote(v) end
+  local parts = {}
+  if v[NUM] then
+    local x = math.abs(tonumber(v[NUM]))
+    if x == 0 or (x >= 1e-6 and x < 1e21) then return go_float(v[NUM]) end
+    for p = 0, 16 do
+      local t = string.format("%." .. p .. "e", tonumber(v[NUM]))
+      if tonumber(t) == tonumber(v[NUM]) then return (string.gsub(t, "e%-0(%d)$", "e-%1")) end
+    end
+    return v[NUM]
+  elseif getmetatable(v) == ARRAY then
+    for i = 1, #v do parts[i] = json_encode(v[i]) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for i, k in ipairs(keys) do parts[i] = json_quote(k) .. ":" .. json_encode(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
 -- Promtail's string of an extracted JSON value (nil: not extracted).
 local function json_text(v)
   local t = type(v)
   if t == "string" then return v end
   if t == "boolean" then return tostring(v) end
-  if t == "table" and v[NUM] then return go_float(v[NUM]) end
-  return nil
+  if t ~= "table" or v == NULL then return nil end
+  if v[NUM] then return go_float(v[NUM]) end
+  return json_encode(v)
 end
 
 -- JMESPath truthiness: false, null, "", [] and {} are false.
