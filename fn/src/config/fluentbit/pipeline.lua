@@ -291,19 +291,33 @@ local function logfmt_pairs(s)
       i = i + 1
       if i <= n and byte(s, i) == 34 then
         i = i + 1
-        local parts = {}
+        -- go-logfmt unquotes a value with an escape as encoding/json does: surrogate
+        -- pairs joined, lone surrogates and invalid UTF-8 as U+FFFD; one without is
+        -- kept as it is.
+        local parts, v0, escaped = {}, i, false
         while true do
           if i > n then return nil end
           local b = byte(s, i)
           if b == 34 then i = i + 1; break end
           if is_cntrl(b) then return nil end
           if b == 92 then
+            escaped = true
             local e = sub(s, i + 1, i + 1)
             if e == "u" then
               local hex = sub(s, i + 2, i + 5)
               if not find(hex, "^%x%x%x%x$") then return nil end
-              parts[#parts + 1] = utf8_char(tonumber(hex, 16))
+              local cp = tonumber(hex, 16)
               i = i + 6
+              if cp >= 0xD800 and cp <= 0xDBFF and sub(s, i, i + 1) == "\\u"
+                  and find(sub(s, i + 2, i + 5), "^%x%x%x%x$") then
+                local lo = tonumber(sub(s, i + 2, i + 5), 16)
+                if lo >= 0xDC00 and lo <= 0xDFFF then
+                  cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
+                  i = i + 6
+                end
+              end
+              if cp >= 0xD800 and cp <= 0xDFFF then cp = 0xFFFD end
+              parts[#parts + 1] = utf8_char(cp)
             elseif e == '"' or e == "/" or e == "'" or e == "\\" or ESCAPES[e] then
               parts[#parts + 1] = e == "'" and "'" or ESCAPES[e]
               i = i + 2
@@ -312,11 +326,15 @@ local function logfmt_pairs(s)
             end
           else
             local len = utf8_len(s, i)
-            parts[#parts + 1] = sub(s, i, i + len - 1)
+            if len == 1 and b >= 0x80 then
+              parts[#parts + 1] = "\239\191\189"
+            else
+              parts[#parts + 1] = sub(s, i, i + len - 1)
+            end
             i = i + len
           end
         end
-        value = table.concat(parts)
+        value = escaped and table.concat(parts) or sub(s, v0, i - 2)
       else
         local v0 = i
         while i <= n do
