@@ -354,8 +354,12 @@ end
 
 -- Runes, counting an invalid byte as one (as Go does).
 local function rune_count(s)
-  local _, cont = string.gsub(s, "[\128-\191]", "")
-  return #s - cont
+  local i, n, count = 1, #s, 0
+  while i <= n do
+    i = i + utf8_len(s, i)
+    count = count + 1
+  end
+  return count
 end
 
 local LONG_LINE = 16000
@@ -382,7 +386,7 @@ local function fields_of(line, keys)
     end
     if wanted then break end
   end
-  if not wanted or rune_count(line) >= LONG_LINE then return out end
+  if not wanted or (#line >= LONG_LINE and rune_count(line) >= LONG_LINE) then return out end
   local pairs_ = logfmt_pairs(line)
   if not pairs_ then return out end
   for _, p in ipairs(pairs_) do
