@@ -511,9 +511,10 @@ local function app_of(k, pod)
   return pod
 end
 
+-- Promtail's `(?i)false`: Go folds U+017F (long s) to s.
 local function opted_out(annotations)
   local v = annotations and annotations[C.opt_out]
-  return type(v) == "string" and lower(v) == "false"
+  return type(v) == "string" and lower((string.gsub(v, "\197\191", "s"))) == "false"
 end
 
 local function set(out, k, v)
