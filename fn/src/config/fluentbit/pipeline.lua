@@ -64,6 +64,10 @@ end
 
 -- JSON null (a value that is not a Lua nil, so `||` can end on it).
 local NULL = {}
+-- A JSON number: {[NUM] = its text}, under a key no JSON object can have.
+local NUM = {}
+-- The metatable of JSON arrays (an empty array is not an empty object).
+local ARRAY = {}
 
 json_value = function(s, i, depth)
   if depth > 64 then return nil end
@@ -90,7 +94,7 @@ json_value = function(s, i, depth)
       i = skip_ws(s, i + 1)
     end
   elseif c == "[" then
-    local arr, n = {}, 0
+    local arr, n = setmetatable({}, ARRAY), 0
     i = skip_ws(s, i + 1)
     if sub(s, i, i) == "]" then return arr, i + 1 end
     while true do
@@ -102,6 +106,7 @@ json_value = function(s, i, depth)
       c = sub(s, i, i)
       if c == "]" then return arr, i + 1 end
       if c ~= "," then return nil end
+      i = i + 1
     end
   elseif c == '"' then
     return json_string(s, i)
@@ -116,8 +121,10 @@ json_value = function(s, i, depth)
     if not a then return nil end
     local text = sub(s, a, e)
     if not find(text, "^-?0[%d]") and (find(text, "^-?%d+$") or find(text, "^-?%d+%.%d+$")
-        or find(text, "^-?%d+[eE][-+]?%d+$") or find(text, "^-?%d+%.%d+[eE][-+]?%d+$")) then
-      return { number = text }, e + 1
+        or find(text, "^-?%d+[eE][-+]?%d+$") or find(text, "^-?%d+%.%d+[eE][-+]?%d+$"))
+        and math.abs(tonumber(text)) ~= math.huge then
+      -- (Go's decoder refuses the line when a number overflows a float64.)
+      return { [NUM] = text }, e + 1
     end
     return nil
   end
@@ -126,25 +133,69 @@ end
 -- The whole line as one JSON object, or nil.
 local function json_object(line)
   local ok, v, i = pcall(json_value, line, 1, 0)
-  if not ok or type(v) ~= "table" or v.number or v == NULL then return nil end
+  if not ok or type(v) ~= "table" or v[NUM] or v == NULL then return nil end
   if skip_ws(line, i) <= #line then return nil end
   if not (find(line, "^[ \t\n\v\f\r]*{")) then return nil end
   return v
 end
 
--- Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest text that reads back as v.
+-- Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read back as v,
+-- written out without an exponent.
 local function go_float(text)
   local v = tonumber(text)
   if v == nil then return text end
-  if v == floor(v) and v > -1e21 and v < 1e21 then return string.format("%.0f", v) end
-  for p = 1, 17 do
-    local t = string.format("%." .. p .. "g", v)
+  if v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return string.format("%.0f", v) end
+  for p = 0, 16 do
+    local t = string.format("%." .. p .. "e", v)
     if tonumber(t) == v then
-      if find(t, "e") then return string.format("%.17f", v):gsub("0+$", "") end
-      return t
+      local sign, int, frac, exp = string.match(t, "^(-?)(%d)%.?(%d*)e([-+]%d+)$")
+      local digits, point = int .. frac, tonumber(exp) + 1
+      if point <= 0 then return sign .. "0." .. string.rep("0", -point) .. digits end
+      if point >= #digits then return sign .. digits .. string.rep("0", point - #digits) end
+      return sign .. sub(digits, 1, point) .. "." .. sub(digits, point + 1)
     end
   end
   return text
+end
+
+-- A value as json-iterator's Marshal writes it back (Promtail's json stage, for an
+-- extracted array or object): compact, `<>&` escaped, floats in exponent form under
+-- 1e-6 and from 1e21. Object keys are sorted (Promtail: Go's map order, random).
+local JSON_ESCAPES = {
+  ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+  ["<"] = "\\u003c", [">"] = "\\u003e", ["&"] = "\\u0026",
+  ["\226\128\168"] = "\\u2028", ["\226\128\169"] = "\\u2029",
+}
+
+local function json_quote(s)
+  s = string.gsub(s, '[%z\1-\31"\\<>&]', function(c)
+    return JSON_ESCAPES[c] or string.format("\\u%04x", byte(c))
+  end)
+  return '"' .. string.gsub(s, "\226\128[\168\169]", JSON_ESCAPES) .. '"'
+end
+
+local function json_encode(v)
+  if v == NULL then return "null" end
+  if type(v) == "boolean" then return tostring(v) end
+  if type(v) == "string" then return json_quote(v) end
+  local parts = {}
+  if v[NUM] then
+    local x = math.abs(tonumber(v[NUM]))
+    if x == 0 or (x >= 1e-6 and x < 1e21) then return go_float(v[NUM]) end
+    for p = 0, 16 do
+      local t = string.format("%." .. p .. "e", tonumber(v[NUM]))
+      if tonumber(t) == tonumber(v[NUM]) then return (string.gsub(t, "e%-0(%d)$", "e-%1")) end
+    end
+    return v[NUM]
+  elseif getmetatable(v) == ARRAY then
+    for i = 1, #v do parts[i] = json_encode(v[i]) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for i, k in ipairs(keys) do parts[i] = json_quote(k) .. ":" .. json_encode(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
 end
 
 -- Promtail's string of an extracted JSON value (nil: not extracted).
@@ -152,14 +203,15 @@ local function json_text(v)
   local t = type(v)
   if t == "string" then return v end
   if t == "boolean" then return tostring(v) end
-  if t == "table" and v.number then return go_float(v.number) end
-  return nil
+  if t ~= "table" or v == NULL then return nil end
+  if v[NUM] then return go_float(v[NUM]) end
+  return json_encode(v)
 end
 
 -- JMESPath truthiness: false, null, "", [] and {} are false.
 local function truthy(v)
   if v == nil or v == false or v == "" or v == NULL then return false end
-  if type(v) == "table" and not v.number and next(v) == nil then return false end
+  if type(v) == "table" and not v[NUM] and next(v) == nil then return false end
   return true
 end
 
@@ -177,7 +229,7 @@ end
 local function path(obj, p)
   local v = obj
   for k in string.gmatch(p, "[^.]+") do
-    if type(v) ~= "table" or v.number then return nil end
+    if type(v) ~= "table" or v[NUM] then return nil end
     v = v[k]
   end
   return v
@@ -239,19 +291,33 @@ local function logfmt_pairs(s)
       i = i + 1
       if i <= n and byte(s, i) == 34 then
         i = i + 1
-        local parts = {}
+        -- go-logfmt unquotes a value with an escape as encoding/json does: surrogate
+        -- pairs joined, lone surrogates and invalid UTF-8 as U+FFFD; one without is
+        -- kept as it is.
+        local parts, v0, escaped = {}, i, false
         while true do
           if i > n then return nil end
           local b = byte(s, i)
           if b == 34 then i = i + 1; break end
           if is_cntrl(b) then return nil end
           if b == 92 then
+            escaped = true
             local e = sub(s, i + 1, i + 1)
             if e == "u" then
               local hex = sub(s, i + 2, i + 5)
               if not find(hex, "^%x%x%x%x$") then return nil end
-              parts[#parts + 1] = utf8_char(tonumber(hex, 16))
+              local cp = tonumber(hex, 16)
               i = i + 6
+              if cp >= 0xD800 and cp <= 0xDBFF and sub(s, i, i + 1) == "\\u"
+                  and find(sub(s, i + 2, i + 5), "^%x%x%x%x$") then
+                local lo = tonumber(sub(s, i + 2, i + 5), 16)
+                if lo >= 0xDC00 and lo <= 0xDFFF then
+                  cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
+                  i = i + 6
+                end
+              end
+              if cp >= 0xD800 and cp <= 0xDFFF then cp = 0xFFFD end
+              parts[#parts + 1] = utf8_char(cp)
             elseif e == '"' or e == "/" or e == "'" or e == "\\" or ESCAPES[e] then
               parts[#parts + 1] = e == "'" and "'" or ESCAPES[e]
               i = i + 2
@@ -260,11 +326,15 @@ local function logfmt_pairs(s)
             end
           else
             local len = utf8_len(s, i)
-            parts[#parts + 1] = sub(s, i, i + len - 1)
+            if len == 1 and b >= 0x80 then
+              parts[#parts + 1] = "\239\191\189"
+            else
+              parts[#parts + 1] = sub(s, i, i + len - 1)
+            end
             i = i + len
           end
         end
-        value = table.concat(parts)
+        value = escaped and table.concat(parts) or sub(s, v0, i - 2)
       else
         local v0 = i
         while i <= n do
@@ -284,8 +354,12 @@ end
 
 -- Runes, counting an invalid byte as one (as Go does).
 local function rune_count(s)
-  local _, cont = string.gsub(s, "[\128-\191]", "")
-  return #s - cont
+  local i, n, count = 1, #s, 0
+  while i <= n do
+    i = i + utf8_len(s, i)
+    count = count + 1
+  end
+  return count
 end
 
 local LONG_LINE = 16000
@@ -312,7 +386,7 @@ local function fields_of(line, keys)
     end
     if wanted then break end
   end
-  if not wanted or rune_count(line) >= LONG_LINE then return out end
+  if not wanted or (#line >= LONG_LINE and rune_count(line) >= LONG_LINE) then return out end
   local pairs_ = logfmt_pairs(line)
   if not pairs_ then return out end
   for _, p in ipairs(pairs_) do
@@ -445,9 +519,10 @@ local function app_of(k, pod)
   return pod
 end
 
+-- Promtail's `(?i)false`: Go folds U+017F (long s) to s.
 local function opted_out(annotations)
   local v = annotations and annotations[C.opt_out]
-  return type(v) == "string" and lower(v) == "false"
+  return type(v) == "string" and lower((string.gsub(v, "\197\191", "s"))) == "false"
 end
 
 local function set(out, k, v)

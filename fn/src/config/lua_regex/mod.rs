@@ -7,7 +7,7 @@ pub mod onigmo;
 mod parse;
 mod prefilter;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 pub(crate) mod tests_diff;
 #[cfg(test)]

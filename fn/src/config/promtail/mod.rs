@@ -20,6 +20,9 @@ mod redact;
 mod stages;
 mod system;
 
+/// The logfmt gate, which Fluent Bit's Lua filter reimplements (tested against it).
+#[cfg(test)]
+pub(crate) use levels::LOGFMT_LINE;
 pub use levels::{LEVELS, OTHER_LEVEL};
 pub use model::*;
 pub use pods::OWN_DEBUG_REASON;
@@ -89,6 +92,6 @@ pub(crate) mod redact_tests;
 #[cfg(test)]
 pub(crate) mod sim;
 #[cfg(test)]
-mod system_tests;
+pub(crate) mod system_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -29,10 +29,10 @@ fn machine(service: &str, line: &str) -> Entry {
 }
 
 /// 2026-11-30T23:58:00Z and friends, as each service writes them.
-const T_NS: i128 = NOW_NS - 120 * 1_000_000_000;
+pub(crate) const T_NS: i128 = NOW_NS - 120 * 1_000_000_000;
 
 /// (service, line, level, time taken from the line)
-const SAMPLES: &[(&str, &str, Option<&str>, bool)] = &[
+pub(crate) const SAMPLES: &[(&str, &str, Option<&str>, bool)] = &[
     (
         "machined",
         "2026/11/30 23:58:00.000000 [talos] task startAllServices (1/1): done, 30.781765505s",
@@ -282,6 +282,17 @@ fn every_service_gets_its_level_and_time_from_its_own_format() {
     }
 }
 
+/// Broken shapes: a line cut by the 15 s flush, garbage, stack traces.
+pub(crate) const BROKEN: &[&str] = &[
+    "{\"ts\":1796083080000.7",
+    "{not json at all",
+    "level=info msg=\"unterminated",
+    "goroutine 1 [running]:",
+    "2026/11/30 23:58:00 [talos] no microseconds",
+    "kern: info: [not a time]: x",
+    "",
+];
+
 #[test]
 fn no_stage_misfires_on_a_line_of_another_service() {
     let services: Vec<&str> = SAMPLES.iter().map(|s| s.0).chain(["ext-other"]).collect();
@@ -295,16 +306,7 @@ fn no_stage_misfires_on_a_line_of_another_service() {
             );
         }
     }
-    // Broken shapes: a line cut by the 15 s flush, garbage, stack traces.
-    for line in [
-        "{\"ts\":1796083080000.7",
-        "{not json at all",
-        "level=info msg=\"unterminated",
-        "goroutine 1 [running]:",
-        "2026/11/30 23:58:00 [talos] no microseconds",
-        "kern: info: [not a time]: x",
-        "",
-    ] {
+    for line in BROKEN {
         for service in &services {
             let e = machine(service, line);
             let logged: Vec<&String> = e
@@ -371,7 +373,7 @@ fn system_and_audit_jobs_are_on_by_default_and_can_be_turned_off() {
     );
 }
 
-const AUDIT_EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"0f3a2b1c-4d5e-4f70-8192-a3b4c5d6e7f8","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/kube-system/configmaps/kube-proxy","verb":"get","user":{"username":"system:node:talos-cp-1","groups":["system:nodes"]},"sourceIPs":["10.5.0.2"],"objectRef":{"resource":"configmaps","namespace":"kube-system","name":"kube-proxy","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2026-11-30T23:57:59.999000Z","stageTimestamp":"2026-11-30T23:58:00.000000Z"}"#;
+pub(crate) const AUDIT_EVENT: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"0f3a2b1c-4d5e-4f70-8192-a3b4c5d6e7f8","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/kube-system/configmaps/kube-proxy","verb":"get","user":{"username":"system:node:talos-cp-1","groups":["system:nodes"]},"sourceIPs":["10.5.0.2"],"objectRef":{"resource":"configmaps","namespace":"kube-system","name":"kube-proxy","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2026-11-30T23:57:59.999000Z","stageTimestamp":"2026-11-30T23:58:00.000000Z"}"#;
 
 #[test]
 fn audit_events_get_a_verb_label_and_the_rest_as_structured_metadata() {

@@ -6,7 +6,18 @@ use super::*;
 
 /// go-logfmt's decoder (github.com/go-logfmt/logfmt, decode.go), ported line by
 /// line: Err is exactly when Promtail would log "failed to decode logfmt".
-pub(super) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
+pub(crate) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
+    go_logfmt_pairs(line).map(|_| ())
+}
+
+/// What go-logfmt's `Key()` and `Value()` return for each pair, as Promtail's logfmt
+/// stage stores them (`string(decoder.Value())`: no value and an empty one are both "").
+pub(crate) type LogfmtPair = (Vec<u8>, Vec<u8>);
+
+/// go-logfmt's decoder (v0.6, decode.go and jsonstring.go's `unquoteBytes`), ported
+/// line by line: the pairs of a line, or the error Promtail logs.
+pub(crate) fn go_logfmt_pairs(line: &[u8]) -> Result<Vec<LogfmtPair>, &'static str> {
+    let mut pairs = Vec::new();
     let mut pos = 0;
     loop {
         // garbage
@@ -15,7 +26,7 @@ pub(super) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
             .and_then(|rest| rest.iter().position(|&c| c > b' '))
         {
             Some(p) => pos += p,
-            None => return Ok(()),
+            None => return Ok(pairs),
         }
         // key
         let start = pos;
@@ -42,13 +53,17 @@ pub(super) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
             return Err("invalid key");
         }
         if key_end.is_none() {
+            pairs.push((key.to_vec(), Vec::new()));
             continue;
         }
         // equal
         pos += 1;
-        match line.get(pos) {
-            None => return Ok(()),
-            Some(&c) if c <= b' ' => continue,
+        let value = match line.get(pos) {
+            None => {
+                pairs.push((key.to_vec(), Vec::new()));
+                return Ok(pairs);
+            }
+            Some(&c) if c <= b' ' => Vec::new(),
             Some(b'"') => {
                 // quoted value
                 let mut esc = false;
@@ -72,31 +87,16 @@ pub(super) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
                 if !closed {
                     return Err("unterminated quoted value");
                 }
+                let inner = line.get(qstart + 1..pos - 1).unwrap_or_default();
                 if has_esc {
-                    let inner = line.get(qstart + 1..pos - 1).unwrap_or_default();
-                    let text = std::str::from_utf8(inner).map_err(|_| "invalid quoted value")?;
-                    let mut chars = text.chars();
-                    while let Some(c) = chars.next() {
-                        if c == '\\' {
-                            match chars.next() {
-                                Some('"' | '\\' | '/' | '\'' | 'b' | 'f' | 'n' | 'r' | 't') => {}
-                                Some('u') => {
-                                    let hex: String = chars.by_ref().take(4).collect();
-                                    if hex.len() != 4 || !hex.chars().all(|h| h.is_ascii_hexdigit())
-                                    {
-                                        return Err("invalid quoted value");
-                                    }
-                                }
-                                _ => return Err("invalid quoted value"),
-                            }
-                        } else if (c as u32) < 0x20 {
-                            return Err("invalid quoted value");
-                        }
-                    }
+                    unquote(inner).ok_or("invalid quoted value")?
+                } else {
+                    inner.to_vec()
                 }
             }
             Some(_) => {
                 // unquoted value
+                let vstart = pos;
                 while let Some(&c) = line.get(pos) {
                     if c == b'=' || c == b'"' {
                         return Err("unexpected byte in value");
@@ -106,26 +106,126 @@ pub(super) fn go_logfmt_decode(line: &[u8]) -> Result<(), &'static str> {
                     }
                     pos += 1;
                 }
+                line.get(vstart..pos).unwrap_or_default().to_vec()
+            }
+        };
+        pairs.push((key.to_vec(), value));
+    }
+}
+
+/// go-logfmt's `unquoteBytes` (encoding/json's, plus `\'`) of a quoted value's inside:
+/// invalid UTF-8 and lone surrogates become U+FFFD, surrogate pairs are joined.
+fn unquote(s: &[u8]) -> Option<Vec<u8>> {
+    let u4 = |at: usize| -> Option<u32> {
+        let hex = s.get(at..at + 4)?;
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut out = Vec::with_capacity(s.len());
+    let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    let mut r = 0;
+    while let Some(&c) = s.get(r) {
+        if c == b'\\' {
+            let e = *s.get(r + 1)?;
+            r += 2;
+            match e {
+                b'"' | b'\\' | b'/' | b'\'' => push(char::from(e)),
+                b'b' => push('\u{8}'),
+                b'f' => push('\u{c}'),
+                b'n' => push('\n'),
+                b'r' => push('\r'),
+                b't' => push('\t'),
+                b'u' => {
+                    let mut cp = u4(r)?;
+                    r += 4;
+                    if (0xD800..0xE000).contains(&cp) {
+                        let lo = (s.get(r..r + 2) == Some(b"\\u".as_slice()))
+                            .then(|| u4(r + 2))
+                            .flatten();
+                        match lo {
+                            Some(lo) if cp < 0xDC00 && (0xDC00..0xE000).contains(&lo) => {
+                                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                                r += 6;
+                            }
+                            _ => cp = 0xFFFD,
+                        }
+                    }
+                    push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                }
+                _ => return None,
+            }
+        } else if c == b'"' || c < b' ' {
+            return None;
+        } else {
+            // Coerce to well-formed UTF-8, one U+FFFD per invalid byte (as Go decodes).
+            let rest = s.get(r..).unwrap_or_default();
+            let chunk = rest.utf8_chunks().next()?;
+            if let Some(ch) = chunk.valid().chars().next() {
+                push(ch);
+                r += ch.len_utf8();
+            } else {
+                push('\u{FFFD}');
+                r += 1;
             }
         }
     }
+    Some(out)
 }
 
 fn gate() -> regex::bytes::Regex {
     regex::bytes::Regex::new(LOGFMT_LINE).unwrap()
 }
 
+/// Pieces of generated logfmt-ish lines: keys, values, quotes, escapes (valid and
+/// not), blanks, U+FFFD, invalid UTF-8, control characters.
+pub(crate) const LOGFMT_PIECES: &[&[u8]] = &[
+    b"level",
+    b"=",
+    b"info",
+    b"\"",
+    b" ",
+    b"  ",
+    b"\t",
+    b"msg",
+    b"\\",
+    b"\\\"",
+    b"\\n",
+    b"\\q",
+    b"\\u00e9",
+    b"\\u12",
+    b"a b",
+    b"x",
+    b"ts=2024-01-01T00:00:00Z",
+    b"\xef\xbf\xbd",
+    b"\xff",
+    b"\xc3\xa9",
+    b"\x01",
+    b"\x7f",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"`",
+    b"'",
+    b"/",
+    b"\"quoted value\"",
+    b"k=v",
+    b"=x",
+];
+
 /// A small deterministic generator (no test-only dependency needed).
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
-    fn pick<'a>(&mut self, xs: &[&'a [u8]]) -> &'a [u8] {
+    pub(crate) fn pick<'a>(&mut self, xs: &[&'a [u8]]) -> &'a [u8] {
         let i = usize::try_from(self.next()).unwrap_or(0) % xs.len();
         xs[i]
     }
@@ -133,40 +233,7 @@ impl Lcg {
 
 #[test]
 fn the_logfmt_gate_only_admits_lines_go_logfmt_decodes() {
-    let pieces: &[&[u8]] = &[
-        b"level",
-        b"=",
-        b"info",
-        b"\"",
-        b" ",
-        b"  ",
-        b"\t",
-        b"msg",
-        b"\\",
-        b"\\\"",
-        b"\\n",
-        b"\\q",
-        b"\\u00e9",
-        b"\\u12",
-        b"a b",
-        b"x",
-        b"ts=2024-01-01T00:00:00Z",
-        b"\xef\xbf\xbd",
-        b"\xff",
-        b"\xc3\xa9",
-        b"\x01",
-        b"\x7f",
-        b"{",
-        b"}",
-        b"[",
-        b"]",
-        b"`",
-        b"'",
-        b"/",
-        b"\"quoted value\"",
-        b"k=v",
-        b"=x",
-    ];
+    let pieces = LOGFMT_PIECES;
     let gate = gate();
     let mut rng = Lcg(42);
     let (mut admitted, mut clean_rejected) = (0, 0);
@@ -193,28 +260,34 @@ fn the_logfmt_gate_only_admits_lines_go_logfmt_decodes() {
     assert!(clean_rejected > 0);
 }
 
+/// Real logfmt lines: the gate admits them.
+pub(crate) const LOGFMT_REAL: &[&str] = &[
+    "level=info msg=\"starting server\" addr=:8080",
+    "ts=2024-05-01T10:00:00.000Z caller=main.go:12 level=warn msg=slow duration=1.5s",
+    "time=\"2024-05-01T10:00:00Z\" level=error msg=\"connection refused (retrying)\" attempt=3",
+    "level=debug",
+    "t=2024 lvl=info level=INFO path=/api/v1/push status=204",
+    "level=info key=\"with \\\"escaped\\\" quotes\" path=\"C:\\\\tmp\" u=\"\\u00e9\"",
+    "level=warn msg=\"[brackets] and `ticks`\"",
+];
+
+/// Lines the gate refuses.
+pub(crate) const LOGFMT_REFUSED: &[&str] = &[
+    "{\"level\":\"info\"}",
+    "level=info msg=\"unterminated",
+    "level=info msg=\"bad \\q escape\"",
+    "plain text level=info with \"quotes\"",
+    "level=info a==b",
+];
+
 #[test]
 fn the_logfmt_gate_admits_real_logfmt() {
     let gate = gate();
-    for line in [
-        "level=info msg=\"starting server\" addr=:8080",
-        "ts=2024-05-01T10:00:00.000Z caller=main.go:12 level=warn msg=slow duration=1.5s",
-        "time=\"2024-05-01T10:00:00Z\" level=error msg=\"connection refused (retrying)\" attempt=3",
-        "level=debug",
-        "t=2024 lvl=info level=INFO path=/api/v1/push status=204",
-        "level=info key=\"with \\\"escaped\\\" quotes\" path=\"C:\\\\tmp\" u=\"\\u00e9\"",
-        "level=warn msg=\"[brackets] and `ticks`\"",
-    ] {
+    for line in LOGFMT_REAL {
         assert!(gate.is_match(line.as_bytes()), "{line}");
         assert_eq!(go_logfmt_decode(line.as_bytes()), Ok(()));
     }
-    for line in [
-        "{\"level\":\"info\"}",
-        "level=info msg=\"unterminated",
-        "level=info msg=\"bad \\q escape\"",
-        "plain text level=info with \"quotes\"",
-        "level=info a==b",
-    ] {
+    for line in LOGFMT_REFUSED {
         assert!(!gate.is_match(line.as_bytes()), "{line}");
     }
     let json = regex::Regex::new(JSON_LINE).unwrap();
@@ -275,7 +348,7 @@ fn every_level_spelling_maps_to_one_level() {
     );
 }
 
-pub(super) fn resolved(extra: &str) -> Resolved {
+pub(crate) fn resolved(extra: &str) -> Resolved {
     let doc: serde_json::Value = crate::yaml::from_str(&format!(
         "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: local\n  retention: {{period: 72h}}\n{extra}"
     ))
