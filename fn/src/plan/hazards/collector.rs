@@ -13,7 +13,7 @@ const PROMTAIL: &str = "promtail";
 const FLUENT_BIT: &str = "fluent-bit";
 
 /// The collector DaemonSet among the objects, by name.
-fn agent<'a, V>(objects: &'a BTreeMap<Id, V>) -> Option<&'a str> {
+fn agent<V>(objects: &BTreeMap<Id, V>) -> Option<&str> {
     objects.keys().find_map(|(_, kind, _, name)| {
         (kind == "DaemonSet" && (name == PROMTAIL || name == FLUENT_BIT)).then_some(name.as_str())
     })
