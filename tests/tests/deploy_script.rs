@@ -500,3 +500,44 @@ fn unknown_env_lists_the_overlays_and_help_works() {
     let r = run_script("healthy", &["frobnicate", "local"]);
     assert_eq!(r.out.code, 2);
 }
+
+#[test]
+fn a_fluent_bit_overlay_checks_fluent_bit_on_every_node() {
+    let r = run_script("fluent-bit", &["verify", "local-fluent-bit"]);
+    assert_eq!(r.out.code, 0, "{}\n{}", r.out.stdout, r.out.stderr);
+    let want: Vec<String> = CHECKS
+        .iter()
+        .map(|c| format!("PASS {}", c.replace("promtail", "fluent-bit")))
+        .collect();
+    assert_eq!(r.verdicts(), want, "{}", r.out.stdout);
+    assert!(
+        r.cluster_calls()
+            .iter()
+            .any(|c| c[0] == "get" && c.contains(&"app.kubernetes.io/name=fluent-bit".to_owned()))
+    );
+    assert_eq!(
+        r.cluster_calls().iter().filter(|c| c[0] == "logs").count(),
+        3
+    );
+    assert!(
+        r.out
+            .stdout
+            .contains("one ready Fluent Bit pod on each of the 3 schedulable nodes"),
+        "{}",
+        r.out.stdout
+    );
+}
+
+#[test]
+fn fluent_bit_error_lines_fail() {
+    let r = run_script("fluent-bit-errors", &["verify", "local-fluent-bit"]);
+    assert_eq!(r.out.code, 1, "{}", r.out.stdout);
+    let line = r.verdict("fluent-bit-no-errors");
+    assert!(
+        line.starts_with(
+            "FAIL fluent-bit-no-errors: fluent-bit-q9d2r (talos-w-2): 2 [error] lines, first: [2026/12/07 10:05:00.123456789] [error] [output:loki:loki]"
+        ),
+        "{line}"
+    );
+    assert_eq!(r.verdict("fluent-bit-per-node"), "PASS fluent-bit-per-node");
+}

@@ -156,6 +156,13 @@ def main():
         check(n >= 16, f"fixed: {n} objects")
         p.shot("rendered-1280x800.png")
 
+        # The Fluent Bit example: its DaemonSet and config in place of Promtail's.
+        p.js("(s => { s.value = 'local-fluent-bit'; s.dispatchEvent(new Event('change')); })(document.getElementById('profile'))")
+        p.wait("[...document.querySelectorAll('#objects button')].some(b => b.textContent === 'DaemonSet logging/fluent-bit')", "the local-fluent-bit example")
+        names = p.js("[...document.querySelectorAll('#objects button')].map(b => b.textContent)")
+        check("ConfigMap logging/fluent-bit" in names and not any("promtail" in n for n in names),
+              f"local-fluent-bit example renders Fluent Bit, not Promtail ({len(names)} objects)")
+
         # The profile switch.
         p.js("(s => { s.value = 'cloud-aws'; s.dispatchEvent(new Event('change')); })(document.getElementById('profile'))")
         p.wait("document.querySelectorAll('#objects button').length >= 40", "the cloud-aws example")
