@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: whole-process render of the local, cloud-aws and largest stacks (what kustomize and kpt pay per
+# Benchmark: whole-process render of the local, cloud-aws, largest and Fluent Bit stacks (what kustomize and kpt pay per
 # build). Reports median wall time (hyperfine) and peak RSS (GNU time), and the release
 # binary's size. Targets: median <= 3 ms, peak RSS <= 16 MB.
 # Then packages at scale: 10,000 and 20,000 unrelated objects as kpt sends them
@@ -25,7 +25,9 @@ trap 'rm -rf "$work"' EXIT
 kubectl kustomize kubernetes/observability/loki-stack/overlays/local/config > "$work/local.yaml"
 kubectl kustomize kubernetes/observability/loki-stack/overlays/cloud-aws/config > "$work/cloud-aws.yaml"
 cp tests/stacks/cloud-everything.yaml "$work/largest.yaml"
-for stack in local cloud-aws largest; do
+# ...and Fluent Bit with every collector option (its redaction rules compiled for Lua).
+cp tests/stacks/local-fluent-bit.yaml "$work/fluent-bit.yaml"
+for stack in local cloud-aws largest fluent-bit; do
   {
     printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n'
     sed 's/^/  /; 1s/^  /- /' "$work/$stack.yaml"
@@ -36,7 +38,7 @@ done
 
 echo "== loki-stack-fn $("$bin" --version | cut -d' ' -f2), $(nproc) CPUs, $(uname -m)"
 status=0
-for stack in local cloud-aws largest; do
+for stack in local cloud-aws largest fluent-bit; do
   objects=$("$bin" render -f "$work/$stack.yaml" | grep -c '^kind:')
   echo "-- $stack ($objects objects)"
   # hyperfine 1.15 (Debian 12) has no --input: stdin comes through sh, whose own start-up

@@ -4,11 +4,12 @@
 share, because both agents keep one contract (jobs, labels, levels, times, redaction,
 old lines, multiline, extra labels, structured metadata).
 
-Usage: tools/real-check.py WORK --agent promtail|fluent-bit --config LOKISTACK.yaml
+Usage: tools/real-check.py WORK --agent promtail|fluent-bit --config LOKISTACK.yaml [--pid PID]
 WORK holds expect.json (from talos-logs.py) and the agent's and Loki's logs
 (WORK/<agent>.log, WORK/loki.log). Exit 1 when a check fails.
 """
 import json
+import os
 import sys
 import time
 import urllib.parse
@@ -123,6 +124,12 @@ rates = {r["metric"].get("namespace"): float(r["value"][1]) for r in json.load(u
 # Fluent Bit reads every pod under /var/log/pods (Promtail's check replaces discovery by
 # static targets): the pods/ file job="machine-logs" must not read is then a pod too.
 namespaces = {"vault", "app", "shop", "payments", "kube-system", "logging"} | ({"ns"} if fluent_bit else set())
+if "load" in expect["pods"]:
+    namespaces.add("load")
+    url = "http://127.0.0.1:3100/loki/api/v1/query?" + urllib.parse.urlencode(
+        {"query": 'sum(count_over_time({namespace="load"}[2h]))', "time": time.time_ns()})
+    got = sum(float(r["value"][1]) for r in json.load(urllib.request.urlopen(url))["data"]["result"])
+    check(got == expect["pods"]["load"], f"load: {got:.0f} of {expect['pods']['load']} lines arrived")
 check(set(rates) == namespaces, f"seed query sum by (namespace) (rate(...)): {rates}")
 # Options of the LokiStack config, when it has them.
 shop = pod_lines.get("shop", [])
@@ -166,6 +173,14 @@ else:
     metrics = urllib.request.urlopen("http://127.0.0.1:9080/metrics").read().decode()
     prefixes = ("promtail_dropped_entries_total", "promtail_sent_entries_total", "logentry_dropped_lines_total")
 print("\n".join(line for line in metrics.splitlines() if line.startswith(prefixes)))
+if "--pid" in sys.argv:
+    # The agent's own footprint on this node: peak resident memory and CPU time so far.
+    pid = sys.argv[sys.argv.index("--pid") + 1]
+    status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    print(f"{agent}: peak RSS {int(status['VmHWM'].split()[0]) / 1024:.1f} MiB, CPU {cpu:.2f} s")
 print(f"{len(failures)} failed")
 print(f"work dir: {work}")
 sys.exit(1 if failures else 0)

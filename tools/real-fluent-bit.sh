@@ -6,6 +6,8 @@
 # checks as tools/real-promtail.sh (tools/real-check.py), and no error or warning in
 # Fluent Bit's or Loki's logs.
 #
+# LOAD=N adds N pod lines, to measure what the agent costs (its peak RSS and CPU time are
+# printed at the end; raise WAIT for large N).
 # Needs Loki 3.7 and Fluent Bit 5.1 binaries (built from upstream sources: there is no
 # container runtime here) in LOKI and FLUENT_BIT. Not part of `make test` for that reason.
 #   LOKI=/path/to/loki FLUENT_BIT=/path/to/fluent-bit [ROLE=worker] tools/real-fluent-bit.sh [CONFIG]
@@ -29,7 +31,9 @@ role=()
 mkdir -p "$work/db"
 receiver=()
 if grep -q "alias: talos-receiver" "$work/stack.yaml"; then receiver=(--receiver "$work/receiver.jsonl"); fi
-python3 tools/talos-logs.py "$work/varlog" "${role[@]}" --pods --agent fluent-bit "${receiver[@]}" >"$work/expect.json"
+load=()
+[ -z "${LOAD:-}" ] || load=(--load "$LOAD")
+python3 tools/talos-logs.py "$work/varlog" "${role[@]}" --pods --agent fluent-bit "${receiver[@]}" "${load[@]}" >"$work/expect.json"
 python3 - "$work" <<'PY'
 import sys, yaml
 work = sys.argv[1]
@@ -88,6 +92,7 @@ PY
 for _ in $(seq 60); do curl -sf localhost:3100/ready >/dev/null && break; sleep 1; done
 curl -sf localhost:3100/ready >/dev/null || { tail -20 "$work/loki.log"; exit 1; }
 NODE_NAME=talos-cp-1 HOSTNAME=fluent-bit-abcde POD_IP=127.0.0.1 "$FLUENT_BIT" -c "$work/fluent-bit.yaml" >"$work/fluent-bit.log" 2>&1 &
+agent_pid=$!
 if [ ${#receiver[@]} -gt 0 ]; then
   for _ in $(seq 30); do (exec 3<>/dev/tcp/127.0.0.1/5170) 2>/dev/null && break; sleep 1; done
   # What Talos sends to machine.logging.destinations (tcp://127.0.0.1:5170/).
@@ -99,4 +104,4 @@ s.close()
 PY
 fi
 sleep "${WAIT:-20}"
-python3 tools/real-check.py "$work" --agent fluent-bit --config "$config"
+python3 tools/real-check.py "$work" --agent fluent-bit --config "$config" --pid "$agent_pid"

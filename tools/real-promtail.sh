@@ -6,6 +6,8 @@
 # error or warning in Promtail's or Loki's logs (tools/real-check.py, shared with
 # tools/real-fluent-bit.sh).
 #
+# LOAD=N adds N pod lines, to measure what the agent costs (its peak RSS and CPU time are
+# printed at the end; raise WAIT for large N).
 # Needs Loki 3.7 and Promtail 3.6 binaries (built from upstream sources: there is no
 # container runtime here) in LOKI and PROMTAIL. Not part of `make test` for that reason.
 #   LOKI=/path/to/loki PROMTAIL=/path/to/promtail [ROLE=worker] tools/real-promtail.sh [CONFIG]
@@ -25,7 +27,9 @@ target/release/loki-stack-fn render -f "$config" >"$work/stack.yaml"
 # ROLE=worker: no etcd/apid/trustd, no audit log (the kube-audit job then tails nothing).
 role=()
 [ "${ROLE:-control-plane}" = worker ] || role=(--control-plane)
-python3 tools/talos-logs.py "$work/varlog" "${role[@]}" --pods >"$work/expect.json"
+load=()
+[ -z "${LOAD:-}" ] || load=(--load "$LOAD")
+python3 tools/talos-logs.py "$work/varlog" "${role[@]}" --pods "${load[@]}" >"$work/expect.json"
 python3 - "$work" <<'PY'
 import sys, yaml
 work = sys.argv[1]
@@ -52,7 +56,8 @@ stages = job.index("  pipeline_stages:")
 static = "  static_configs:\n"
 for ns, pod, container in [("vault", "vault-0", "vault"), ("app", "shop-7d9f", "shop"),
                            ("shop", "shop-java-1", "java"), ("shop", "cart-1", "cart"), ("payments", "pay-0", "api"),
-                           ("kube-system", "coredns-1", "coredns"), ("logging", "promtail-abcde", "promtail")]:
+                           ("kube-system", "coredns-1", "coredns"), ("logging", "promtail-abcde", "promtail"),
+                           ("load", "load-0", "load")]:
     static += (f"  - targets: [localhost]\n    labels:\n      job: kubernetes-pods\n"
                f"      namespace: {ns}\n      pod: {pod}\n      container: {container}\n"
                f"      app: {container}\n      node: talos-cp-1\n"
@@ -66,5 +71,6 @@ sed -i "s|path: .*runtime-config.yaml|path: $work/runtime-config.yaml|" "$work/l
 for _ in $(seq 60); do curl -sf localhost:3100/ready >/dev/null && break; sleep 1; done
 curl -sf localhost:3100/ready >/dev/null || { tail -20 "$work/loki.log"; exit 1; }
 HOSTNAME=talos-cp-1 "$PROMTAIL" -config.file="$work/promtail.yaml" -config.expand-env=true >"$work/promtail.log" 2>&1 &
+agent_pid=$!
 sleep "${WAIT:-20}"
-python3 tools/real-check.py "$work" --agent promtail --config "$config"
+python3 tools/real-check.py "$work" --agent promtail --config "$config" --pid "$agent_pid"

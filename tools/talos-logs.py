@@ -4,6 +4,7 @@ current timestamps, one file per service in its real line format (read from the 
 1.12/1.13 sources), for running the rendered Promtail pipeline against.
 
 Usage: tools/talos-logs.py DIR [--control-plane] [--pods] [--agent fluent-bit] [--receiver FILE]
+                            [--load N]
 Also writes what must NOT be read by job="machine-logs": a rotated kubelet.log.1, a
 pods/ subtree and an audit/ subtree (the audit log is job="kube-audit"), lines older
 than Loki accepts, a partial last line, ANSI colours and a panic.
@@ -11,6 +12,8 @@ With --pods, also CRI pod log files (a sensitive namespace "vault" with secrets,
 "app" namespace, kube-system, the collector's own debug lines: Promtail's, or with
 --agent fluent-bit Fluent Bit's), and pods that opted out by annotation (their labels and
 annotations, for a stand-in Kubernetes API, go to DIR/../kube-objects.json).
+With --load N, N more lines in one pod (namespace "load": JSON, logfmt and plain text in turn,
+over the last hour), to measure what the agent costs.
 With --receiver FILE, the JSON lines Talos before 1.12 sends to a receiver
 (machine.logging.destinations, talos.logging.kernel) go to FILE: a service that has no
 file here (it arrives), and services and kernel lines that have one (dropped: the file
@@ -225,6 +228,13 @@ if "--pods" in sys.argv:
             cri(t(1.2), 'level=debug ts=2026-11-30T23:58:00Z caller=tailer.go:1 msg="tail routine: tail channel closed"'),
             cri(t(1.1), 'level=info ts=2026-11-30T23:58:00Z caller=filetargetmanager.go:1 msg="Adding target"'),
         ]
+    if "--load" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--load") + 1])
+        kinds = ['{{"level":"info","msg":"request served","path":"/api/v1/items/{i}","status":200}}',
+                 'level=warn msg="slow request" path=/api/v1/items/{i} duration=1.2s',
+                 'GET /api/v1/items/{i} HTTP/1.1 200 512 "-" "curl/8.5"']
+        pods[("load", "load-0", "load")] = [cri(t(60 - 60 * i / n), kinds[i % 3].format(i=i)) for i in range(n)]
+        expect["pods"] = {"load": n}
     # Opted out by annotation, on the pod and on its namespace: never shipped (the
     # Promtail check replaces discovery, so only the Fluent Bit check has these).
     optout = {("app", "quiet-1", "quiet"): [cri(t(1), "OPTED-OUT pod line")],
@@ -254,7 +264,7 @@ if "--pods" in sys.argv:
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "0.log"), "w") as f:
             f.write("\n".join(lines) + "\n")
-    expect["pods"] = {"secrets": secrets}
+    expect.setdefault("pods", {})["secrets"] = secrets
 if "--receiver" in sys.argv:
     # Talos' json_lines: msg, talos-level, talos-service, talos-time (RFC 3339 nano);
     # kernel lines have facility, priority, seq, clock and no talos-service.

@@ -1,6 +1,6 @@
 //! `pipeline.lua`: the stack's settings as a Lua table `C` (the contract's values and
 //! every regex compiled for the VM), the regex VM, then the fixed pipeline
-//! (`pipeline.lua` beside this file).
+//! (`lua/*.lua` beside this file: JSON, logfmt, levels and time, records).
 
 use std::fmt::Write as _;
 
@@ -10,7 +10,14 @@ use crate::config::lua_regex::{self, VM_LUA};
 use crate::spec::Resolved;
 use crate::spec::collector::RedactionScope;
 
-const PIPELINE_LUA: &str = include_str!("pipeline.lua");
+/// The fixed part, in order: one Lua chunk, split by concern.
+const PIPELINE_LUA: &str = concat!(
+    include_str!("lua/prelude.lua"),
+    include_str!("lua/json.lua"),
+    include_str!("lua/logfmt.lua"),
+    include_str!("lua/time.lua"),
+    include_str!("lua/records.lua"),
+);
 
 /// A Lua string literal (ASCII only: other bytes as `\ddd`).
 fn s(text: &str) -> String {
