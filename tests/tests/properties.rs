@@ -132,6 +132,14 @@ fn the_generator_covers_every_option() {
                 at("/collector/talos/auditLogs") == Some(&Value::Bool(false)),
             ),
             (
+                "Fluent Bit",
+                at("/collector/kind") == Some(&Value::from("FluentBit")),
+            ),
+            (
+                "Talos receiver",
+                at("/collector/talos/receiver/enabled") == Some(&Value::Bool(true)),
+            ),
+            (
                 "sensitive namespaces",
                 at("/collector/sensitiveNamespaces").is_some(),
             ),
@@ -422,4 +430,40 @@ fn the_repository_stacks_keep_the_invariants() {
             .collect();
         assert_eq!(problems, Vec::<String>::new(), "{name}");
     }
+}
+
+/// Every generated Fluent Bit stack's config is one Fluent Bit 5.1.1 accepts (plugins,
+/// properties, value types: `e2e::fluent_bit`), and its Lua filter compiles in LuaJIT
+/// (`luajit -bl`, the bytecode listing: a syntax error fails it).
+#[test]
+fn generated_fluent_bit_configs_are_valid_for_fluent_bit_and_luajit() {
+    let mut runner = runner(64);
+    let schema = e2e::fluent_bit::Schema::get();
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for config in sample(&mut runner, 64) {
+        if config.pointer("/spec/collector/kind") != Some(&Value::from("FluentBit")) {
+            continue;
+        }
+        let text = yaml::value_to_string(&config);
+        let plain = render_plain(&text, None, PlainTarget::Apply)
+            .unwrap_or_else(|e| panic!("refused:\n{e}\n{text}"));
+        let cm = plain
+            .objects
+            .iter()
+            .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == "fluent-bit")
+            .unwrap();
+        let problems =
+            e2e::fluent_bit::check_config(cm["data"]["fluent-bit.yaml"].as_str().unwrap(), schema);
+        assert!(problems.is_empty(), "{problems:#?}\n{text}");
+        let lua = dir.path().join(format!("{checked}.lua"));
+        std::fs::write(&lua, cm["data"]["pipeline.lua"].as_str().unwrap()).unwrap();
+        let out = run(cmd("luajit").arg("-bl").arg(&lua), None);
+        assert_eq!(out.code, 0, "{}\n{text}", out.stderr);
+        checked += 1;
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} Fluent Bit stacks in the sample"
+    );
 }
