@@ -76,9 +76,12 @@ for marker in ["ROTATED-MUST-NOT-BE-READ", "POD-LINE-NOT-A-MACHINE-LOG", "audit.
                "must be dropped", "RECEIVED-BUT-TOO-OLD", "RECEIVED-TWICE", "RECEIVED-KERNEL"]:
     check(not any(marker in line for line in all_lines), f"machine-logs holds no line with {marker!r}")
 if "legacy-svc" in expect:
-    times = [int(v[0]) for s in by_service.get("legacy-svc", []) for v in s["values"]]
-    ages = sorted(round((time.time_ns() - t) / 6e10, 1) for t in times)
-    check(len(ages) == 3 and 1.5 < ages[0] and ages[-1] < 3, f"receiver: legacy-svc times from talos-time, minutes ago {ages}")
+    # Sent 2.0, 1.9 and 1.8 minutes before the node was written: 6 s apart, in the past.
+    times = sorted(int(v[0]) for s in by_service.get("legacy-svc", []) for v in s["values"])
+    gaps = [round((b - a) / 1e9, 1) for a, b in zip(times, times[1:])]
+    ages = [round((time.time_ns() - t) / 6e10, 1) for t in times]
+    check(len(times) == 3 and gaps == [6.0, 6.0] and all(1.5 < a < 30 for a in ages),
+          f"receiver: legacy-svc times from talos-time, {gaps} s apart, minutes ago {ages}")
 audit = query('{job="kube-audit"}')
 if "kube-audit" in expect:
     verbs = {s["stream"]["verb"]: len(s["values"]) for s in audit}
@@ -92,7 +95,8 @@ else:
     check(not audit, "worker: no kube-audit lines")
 joined = [v[1] for s in by_service.get("machined", []) for v in s["values"] if "failed to apply" in v[1]]
 check(len(joined) == 1 and joined[0].endswith("* machine.network: invalid"), f"machined: continuation lines joined {joined}")
-pods = query('{job="kubernetes-pods"}')
+# The load pod (LOAD=N) is counted on its own below; 5000 entries a query would not hold it.
+pods = query('{job="kubernetes-pods", namespace!="load"}')
 pod_lines = {}
 for s in pods:
     pod_lines.setdefault(s["stream"]["namespace"], []).extend(v[1] for v in s["values"])
@@ -153,6 +157,10 @@ def bad_lines(name):
     out = []
     for line in open(f"{work}/{name}.log", errors="replace"):
         if name == "fluent-bit":
+            # Under LOAD, reading faster than Loki takes pauses an input at its memory limit
+            # (backpressure: nothing is lost; alert FluentBitInputPaused when it lasts).
+            if "load" in expect["pods"] and "paused (mem buf overlimit" in line:
+                continue
             if "[error]" in line or "[ warn]" in line:
                 out.append(line)
         # Promtail warns "enable watchConfig" at every start (its own quirk).
