@@ -242,6 +242,14 @@ fn checkov_skip_list(r: &Resolved) -> Vec<(&'static str, &'static str)> {
             "adds only CAP_DAC_READ_SEARCH, to read the kube-apiserver audit log (directory 0700, owned by 65534) on control planes; off with spec.collector.talos.auditLogs: false",
         ));
     }
+    if r.collector.kind == CollectorKind::FluentBit
+        && r.gateway.as_ref().is_some_and(|g| g.auth.is_some())
+    {
+        skips.push((
+            "CKV_K8S_35",
+            "Fluent Bit's loki output takes the gateway password only as a config value (no password-file option): it comes from the Secret through an environment variable, never written into the ConfigMap",
+        ));
+    }
     if r.collector.receiver_port.is_some() {
         skips.push((
             "CKV_K8S_19",
