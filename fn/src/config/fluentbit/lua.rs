@@ -21,17 +21,7 @@ const PIPELINE_LUA: &str = concat!(
 
 /// A Lua string literal (ASCII only: other bytes as `\ddd`).
 fn s(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for b in text.bytes() {
-        if (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\' {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "\\{b:03}");
-        }
-    }
-    out.push('"');
-    out
+    lua_regex::lua_string(text.as_bytes())
 }
 
 fn list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {

@@ -68,7 +68,7 @@ fn refuse(pattern: &str, what: &str) -> String {
 }
 
 /// A Lua string literal of any bytes, ASCII only (`\ddd` escapes).
-fn lua_string(bytes: &[u8]) -> String {
+pub fn lua_string(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
     for &b in bytes {

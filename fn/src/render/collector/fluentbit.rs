@@ -3,9 +3,8 @@
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, EnvVar, EnvVarSource, Probe, SecretKeySelector,
-    TCPSocketAction, Volume,
+    Volume,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use super::{PodParts, field_env, files, host_path, log_dir, name, security_context};
@@ -94,18 +93,7 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
             failure_threshold: Some(5),
             ..Probe::default()
         }),
-        liveness_probe: Some(Probe {
-            tcp_socket: Some(TCPSocketAction {
-                port: IntOrString::String(HTTP_METRICS.to_owned()),
-                ..TCPSocketAction::default()
-            }),
-            initial_delay_seconds: Some(10),
-            period_seconds: Some(30),
-            timeout_seconds: Some(5),
-            success_threshold: Some(1),
-            failure_threshold: Some(5),
-            ..Probe::default()
-        }),
+        liveness_probe: Some(super::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(security_context(r)),
         volume_mounts: Some(vec![

@@ -22,8 +22,8 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::core::v1::{
     Container, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, ObjectFieldSelector,
-    PodSecurityContext, PodSpec, PodTemplateSpec, SecretVolumeSource, SecurityContext, Service,
-    ServiceAccount, ServiceSpec, Toleration, Volume,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, SecurityContext,
+    Service, ServiceAccount, ServiceSpec, TCPSocketAction, Toleration, Volume,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -258,6 +258,23 @@ fn checkov_skip_list(r: &Resolved) -> Vec<(&'static str, &'static str)> {
     }
     skips.extend(super::network::checkov_skip(r));
     skips
+}
+
+/// Restarts a wedged process: the metrics port stops answering. (Readiness is each
+/// agent's own; neither fails while Loki is unreachable.)
+pub fn liveness_probe() -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String(HTTP_METRICS.to_owned()),
+            ..TCPSocketAction::default()
+        }),
+        initial_delay_seconds: Some(10),
+        period_seconds: Some(30),
+        timeout_seconds: Some(5),
+        success_threshold: Some(1),
+        failure_threshold: Some(5),
+        ..Probe::default()
+    }
 }
 
 /// What differs between the agents' pods.

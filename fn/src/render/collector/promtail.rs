@@ -1,9 +1,6 @@
 //! Promtail: its config (a Secret, `promtail.yaml`) and its container.
 
-use k8s_openapi::api::core::v1::{
-    Container, Probe, Secret, SecretVolumeSource, TCPSocketAction, Volume,
-};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::api::core::v1::{Container, Probe, Secret, SecretVolumeSource, Volume};
 use serde_json::Value;
 
 use super::{
@@ -67,18 +64,7 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
             ..Probe::default()
         }),
         // Restart a wedged process; readiness (targets discovered) is a separate matter.
-        liveness_probe: Some(Probe {
-            tcp_socket: Some(TCPSocketAction {
-                port: IntOrString::String(HTTP_METRICS.to_owned()),
-                ..TCPSocketAction::default()
-            }),
-            initial_delay_seconds: Some(10),
-            period_seconds: Some(30),
-            timeout_seconds: Some(5),
-            success_threshold: Some(1),
-            failure_threshold: Some(5),
-            ..Probe::default()
-        }),
+        liveness_probe: Some(super::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(security_context(r)),
         volume_mounts: Some({
