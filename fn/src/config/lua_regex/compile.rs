@@ -205,23 +205,7 @@ impl Compiler {
     }
 
     fn quest(&mut self, f1: Frag, greedy: bool) -> Result<Frag, String> {
-        let (split, skip) = if greedy {
-            (
-                Inst::Split {
-                    out: f1.start,
-                    arg: 0,
-                },
-                true,
-            )
-        } else {
-            (
-                Inst::Split {
-                    out: 0,
-                    arg: f1.start,
-                },
-                false,
-            )
-        };
+        let (split, skip) = branch(f1.start, greedy);
         let at = self.inst(split)?;
         let mut out = vec![(at, skip)];
         out.extend(f1.out);
@@ -234,23 +218,7 @@ impl Compiler {
 
     /// The loop of a plus or a star: a split back into `f1` or on.
     fn repeat_loop(&mut self, f1: Frag, greedy: bool) -> Result<Frag, String> {
-        let (split, skip) = if greedy {
-            (
-                Inst::Split {
-                    out: f1.start,
-                    arg: 0,
-                },
-                true,
-            )
-        } else {
-            (
-                Inst::Split {
-                    out: 0,
-                    arg: f1.start,
-                },
-                false,
-            )
-        };
+        let (split, skip) = branch(f1.start, greedy);
         let at = self.inst(split)?;
         self.patch(&f1.out, at);
         Ok(Frag {
@@ -276,5 +244,15 @@ impl Compiler {
             out: l.out,
             nullable,
         })
+    }
+}
+
+/// A split into `into` or on (the dangling arm, patched later): `into` first when
+/// greedy, last when lazy; the bool says which arm dangles (`arg` when greedy).
+fn branch(into: usize, greedy: bool) -> (Inst, bool) {
+    if greedy {
+        (Inst::Split { out: into, arg: 0 }, true)
+    } else {
+        (Inst::Split { out: 0, arg: into }, false)
     }
 }

@@ -2,8 +2,7 @@
 //! `pipeline.lua`; no secret is in either) and its container.
 
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, EnvVar, EnvVarSource, Probe, SecretKeySelector,
-    Volume,
+    ConfigMap, ConfigMapVolumeSource, Container, EnvVar, EnvVarSource, SecretKeySelector, Volume,
 };
 use serde_json::Value;
 
@@ -12,7 +11,7 @@ use crate::config::fluentbit as cfg;
 use crate::render::labels;
 use crate::render::meta::object_meta;
 use crate::render::names::HTTP_METRICS;
-use crate::render::pod::{container_port, empty_dir, http_get, mount, requirements};
+use crate::render::pod::{container_port, empty_dir, mount, requirements};
 use crate::render::to_value;
 use crate::spec::Resolved;
 
@@ -84,15 +83,7 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         ports: Some(vec![container_port(HTTP_METRICS, cfg::HTTP_PORT)]),
         // Up once its HTTP server answers. Not the health endpoint: that fails while
         // Loki is unreachable, and a collector waiting for Loki is still working.
-        readiness_probe: Some(Probe {
-            http_get: Some(http_get("/", HTTP_METRICS)),
-            initial_delay_seconds: Some(5),
-            period_seconds: Some(10),
-            timeout_seconds: Some(1),
-            success_threshold: Some(1),
-            failure_threshold: Some(5),
-            ..Probe::default()
-        }),
+        readiness_probe: Some(super::readiness_probe("/", 5)),
         liveness_probe: Some(super::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(security_context(r)),

@@ -33,7 +33,7 @@ use serde_json::Value;
 use super::labels::{self, Component};
 use super::meta::{annotate, checkov_skips, checksum, object_meta};
 use super::names::HTTP_METRICS;
-use super::pod::{hardened_container, runtime_default_seccomp, service_port};
+use super::pod::{hardened_container, http_get, runtime_default_seccomp, service_port};
 use super::to_value;
 use crate::collection;
 use crate::spec::Resolved;
@@ -258,6 +258,19 @@ fn checkov_skip_list(r: &Resolved) -> Vec<(&'static str, &'static str)> {
     }
     skips.extend(super::network::checkov_skip(r));
     skips
+}
+
+/// Ready once the agent's HTTP server answers `path` on the metrics port.
+pub fn readiness_probe(path: &str, initial_delay_seconds: i32) -> Probe {
+    Probe {
+        http_get: Some(http_get(path, HTTP_METRICS)),
+        initial_delay_seconds: Some(initial_delay_seconds),
+        period_seconds: Some(10),
+        timeout_seconds: Some(1),
+        success_threshold: Some(1),
+        failure_threshold: Some(5),
+        ..Probe::default()
+    }
 }
 
 /// Restarts a wedged process: the metrics port stops answering. (Readiness is each

@@ -1,6 +1,6 @@
 //! Promtail: its config (a Secret, `promtail.yaml`) and its container.
 
-use k8s_openapi::api::core::v1::{Container, Probe, Secret, SecretVolumeSource, Volume};
+use k8s_openapi::api::core::v1::{Container, Secret, SecretVolumeSource, Volume};
 use serde_json::Value;
 
 use super::{
@@ -10,7 +10,7 @@ use crate::config::promtail as cfg;
 use crate::render::labels;
 use crate::render::meta::object_meta;
 use crate::render::names::{HTTP_METRICS, PROMTAIL};
-use crate::render::pod::{container_port, empty_dir, http_get, mount, requirements};
+use crate::render::pod::{container_port, empty_dir, mount, requirements};
 use crate::render::to_value;
 use crate::spec::Resolved;
 
@@ -54,15 +54,7 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         ]),
         env: Some(vec![field_env(cfg::NODE_ENV, "spec.nodeName")]),
         ports: Some(vec![container_port(HTTP_METRICS, cfg::HTTP_PORT)]),
-        readiness_probe: Some(Probe {
-            http_get: Some(http_get("/ready", HTTP_METRICS)),
-            initial_delay_seconds: Some(10),
-            period_seconds: Some(10),
-            timeout_seconds: Some(1),
-            success_threshold: Some(1),
-            failure_threshold: Some(5),
-            ..Probe::default()
-        }),
+        readiness_probe: Some(super::readiness_probe("/ready", 10)),
         // Restart a wedged process; readiness (targets discovered) is a separate matter.
         liveness_probe: Some(super::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
