@@ -21,6 +21,27 @@ pub fn luajit() -> PathBuf {
         })
 }
 
+/// Runs `luajit SCRIPT ARGS...` (with `env`) and returns its standard output; fails the
+/// test when luajit does.
+pub fn run_luajit(
+    script: &std::path::Path,
+    args: &[&std::path::Path],
+    env: &[(&str, &str)],
+) -> String {
+    let out = Command::new(luajit())
+        .arg(script)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "luajit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A match: every group's text (0 = the whole match), then the named groups'.
 pub type Captures = (Vec<Option<Vec<u8>>>, BTreeMap<String, Option<Vec<u8>>>);
 
@@ -106,18 +127,8 @@ pub fn run_lua(programs: &[Program], cases: &[(usize, Vec<u8>)], repl: &str) -> 
     let (script_path, input_path) = (dir.join("run.lua"), dir.join("cases"));
     std::fs::write(&script_path, script).unwrap();
     std::fs::write(&input_path, input).unwrap();
-    let out = Command::new(luajit())
-        .arg(&script_path)
-        .arg(&input_path)
-        .output()
-        .unwrap();
+    let text = run_luajit(&script_path, &[&input_path], &[]);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(
-        out.status.success(),
-        "luajit failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
     let outcomes: Vec<Outcome> = text
         .lines()
         .map(|l| {

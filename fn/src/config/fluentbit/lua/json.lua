@@ -18,6 +18,25 @@ local function utf8_char(cp)
     0x80 + floor(cp / 64) % 64, 0x80 + cp % 64)
 end
 
+-- `\uXXXX` at s[at] (the backslash), as encoding/json reads it: a surrogate pair
+-- joined, a lone surrogate as U+FFFD. Its UTF-8 and the index after it, or nil.
+local function u_escape(s, at)
+  local hex = sub(s, at + 2, at + 5)
+  if not find(hex, "^%x%x%x%x$") then return nil end
+  local cp = tonumber(hex, 16)
+  local j = at + 6
+  if cp >= 0xD800 and cp <= 0xDBFF and sub(s, j, j + 1) == "\\u"
+      and find(sub(s, j + 2, j + 5), "^%x%x%x%x$") then
+    local lo = tonumber(sub(s, j + 2, j + 5), 16)
+    if lo >= 0xDC00 and lo <= 0xDFFF then
+      cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
+      j = j + 6
+    end
+  end
+  if cp >= 0xD800 and cp <= 0xDFFF then cp = 0xFFFD end
+  return utf8_char(cp), j
+end
+
 local ESCAPES = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
 
 local function json_string(s, i)
@@ -31,19 +50,10 @@ local function json_string(s, i)
     if c ~= "\\" then return nil end
     local e = sub(s, a + 1, a + 1)
     if e == "u" then
-      local hex = sub(s, a + 2, a + 5)
-      if not find(hex, "^%x%x%x%x$") then return nil end
-      local cp = tonumber(hex, 16)
-      j = a + 6
-      if cp >= 0xD800 and cp <= 0xDBFF and sub(s, j, j + 1) == "\\u" then
-        local lo = tonumber(sub(s, j + 2, j + 5), 16)
-        if lo and lo >= 0xDC00 and lo <= 0xDFFF and find(sub(s, j + 2, j + 5), "^%x%x%x%x$") then
-          cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
-          j = j + 6
-        end
-      end
-      if cp >= 0xD800 and cp <= 0xDFFF then cp = 0xFFFD end
-      n = n + 1; parts[n] = utf8_char(cp)
+      local text
+      text, j = u_escape(s, a)
+      if not text then return nil end
+      n = n + 1; parts[n] = text
     elseif ESCAPES[e] then
       n = n + 1; parts[n] = ESCAPES[e]
       j = a + 2

@@ -67,20 +67,10 @@ local function logfmt_pairs(s)
             escaped = true
             local e = sub(s, i + 1, i + 1)
             if e == "u" then
-              local hex = sub(s, i + 2, i + 5)
-              if not find(hex, "^%x%x%x%x$") then return nil end
-              local cp = tonumber(hex, 16)
-              i = i + 6
-              if cp >= 0xD800 and cp <= 0xDBFF and sub(s, i, i + 1) == "\\u"
-                  and find(sub(s, i + 2, i + 5), "^%x%x%x%x$") then
-                local lo = tonumber(sub(s, i + 2, i + 5), 16)
-                if lo >= 0xDC00 and lo <= 0xDFFF then
-                  cp = 0x10000 + (cp - 0xD800) * 1024 + (lo - 0xDC00)
-                  i = i + 6
-                end
-              end
-              if cp >= 0xD800 and cp <= 0xDFFF then cp = 0xFFFD end
-              parts[#parts + 1] = utf8_char(cp)
+              local text
+              text, i = u_escape(s, i)
+              if not text then return nil end
+              parts[#parts + 1] = text
             elseif e == '"' or e == "/" or e == "'" or e == "\\" or ESCAPES[e] then
               parts[#parts + 1] = e == "'" and "'" or ESCAPES[e]
               i = i + 2

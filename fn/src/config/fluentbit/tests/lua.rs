@@ -21,10 +21,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::config::lua_regex::tests::luajit;
+use crate::config::lua_regex::tests::run_luajit;
 use crate::config::promtail::sim::NOW_NS;
 use crate::spec::Resolved;
 
@@ -317,24 +316,13 @@ pub fn run_lua(r: &Resolved, ops: &[Op]) -> Vec<Reply> {
     std::fs::write(&script_path, format!("{prelude}{script}\n{DRIVER}")).unwrap();
     let input: Vec<String> = ops.iter().map(wire).collect();
     std::fs::write(&input_path, input.join("\n") + "\n").unwrap();
-    let out = Command::new(luajit())
-        .arg(&script_path)
-        .arg(&input_path)
-        .arg(&log_dir)
-        .env(super::super::NODE_ENV, NODE)
-        .output()
-        .unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(
-        out.status.success(),
-        "luajit failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_luajit(
+        &script_path,
+        &[&input_path, &log_dir],
+        &[(super::super::NODE_ENV, NODE)],
     );
-    let replies: Vec<Reply> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(parse_reply)
-        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let replies: Vec<Reply> = stdout.lines().map(parse_reply).collect();
     let expected = ops
         .iter()
         .filter(|o| matches!(o, Op::Route { .. } | Op::Logfmt(_) | Op::Runes(_)))
