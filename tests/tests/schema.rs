@@ -207,6 +207,7 @@ const SEMANTIC: &[(&str, &str)] = &[
     ("Loki expands environment variables in its config", ACROSS),
     ("set spec.collector.kind: FluentBit to receive them", ACROSS),
     ("has no line limit", ACROSS),
+    ("Promtail has no disk buffer", ACROSS),
     // Uniqueness by a key of list items (uniqueItems compares whole items).
     ("is listed twice", ACROSS),
     ("is used twice", ACROSS),
@@ -220,6 +221,8 @@ const SEMANTIC: &[(&str, &str)] = &[
     ("must be longer than 0s", VALUE),
     ("between 1ms and 1m", VALUE),
     ("is too small for Loki's WAL", VALUE),
+    ("is outside 5m to 24h", VALUE),
+    ("is not a whole number of bytes of at least 64Mi", VALUE),
     ("looks unbounded", VALUE),
     ("does not survive a reboot", VALUE),
     ("is inside /var/log", VALUE),

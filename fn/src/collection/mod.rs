@@ -2,6 +2,7 @@
 //! Bit) promises about jobs, labels, levels, redaction, old lines and where it ships.
 //! Each agent's `config` module translates this into its own configuration.
 
+pub mod delivery;
 pub mod levels;
 pub mod talos;
 pub mod target;

@@ -2,6 +2,7 @@
 //! stack. Pure: the earlier objects and today's date come from the caller.
 
 pub mod date;
+pub mod delivery;
 pub mod hazards;
 mod lokiconf;
 pub mod previous;

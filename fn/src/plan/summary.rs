@@ -127,6 +127,8 @@ pub struct Collection {
     pub extra_labels: Vec<String>,
     pub structured_metadata: Vec<String>,
     pub redaction: Redaction,
+    /// While Loki cannot be reached.
+    pub delivery: super::delivery::Delivery,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -289,6 +291,7 @@ fn collection(r: &Resolved) -> Collection {
             builtin,
             custom_rules: custom,
         },
+        delivery: super::delivery::delivery(r),
     }
 }
 

@@ -331,6 +331,9 @@ fn collection(out: &mut Out, s: &Summary) {
     ));
     out.rows(&rows);
 
+    out.heading("When Loki is down");
+    out.rows(&super::delivery::rows(&c.delivery));
+
     out.heading("Access");
     let a = &s.access;
     let mut rows = vec![

@@ -1,6 +1,7 @@
 //! What the collector collects, after defaults and checks: the resolved `spec.collector`.
 
 use super::duration::Duration;
+use super::quantity::Quantity;
 use super::resolved::Resources;
 pub use super::types::{CollectorKind, RedactionScope};
 
@@ -27,7 +28,23 @@ pub struct Collector {
     /// Keys of JSON/logfmt lines kept as structured metadata.
     pub structured_metadata: Vec<String>,
     pub multiline: Vec<Multiline>,
+    pub delivery: Delivery,
 }
+
+/// `spec.collector.delivery`: what happens while Loki cannot be reached.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// How long one batch (Promtail) or chunk (Fluent Bit) is retried, at least.
+    pub retry_for: Duration,
+    /// Fluent Bit's buffer on the node's disk; `None` with Promtail (it has none).
+    pub buffer: Option<Quantity>,
+}
+
+/// `retryFor` bounds: 5 minutes (an alert fires at 5) to a day.
+pub const MIN_RETRY_FOR_MS: u64 = 5 * 60_000;
+pub const MAX_RETRY_FOR_MS: u64 = 24 * 3_600_000;
+/// `bufferSize` at least 32 of Fluent Bit's 2 MB chunks.
+pub const MIN_BUFFER_BYTES: f64 = 64.0 * 1_048_576.0;
 
 /// Default port of the Talos receiver: Fluent Bit's own default for its TCP input.
 pub const RECEIVER_PORT: u16 = 5170;

@@ -52,6 +52,24 @@ impl Duration {
     }
 }
 
+/// Milliseconds as a Go duration without zero parts and without days (Go has none):
+/// `72h`, `2h10m`, `1m30s`, `500ms`.
+pub fn go_duration(ms: u64) -> String {
+    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    let (m, rest) = (rest / 60_000, rest % 60_000);
+    let (s, ms) = (rest / 1000, rest % 1000);
+    let mut out = String::new();
+    for (v, unit) in [(h, "h"), (m, "m"), (s, "s"), (ms, "ms")] {
+        if v > 0 {
+            out.push_str(&format!("{v}{unit}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

@@ -17,6 +17,10 @@ pub struct Defaults {
     pub suggested_retention: &'static str,
     pub collector_requests: (&'static str, &'static str),
     pub collector_memory_limit: &'static str,
+    /// `spec.collector.delivery.retryFor`.
+    pub retry_for: &'static str,
+    /// `spec.collector.delivery.bufferSize` (Fluent Bit).
+    pub buffer_size: &'static str,
     pub datasource_namespace: &'static str,
     pub datasource_name: &'static str,
     pub datasource_uid: &'static str,
@@ -79,6 +83,8 @@ pub const LOCAL: Defaults = Defaults {
     suggested_retention: "72h",
     collector_requests: ("50m", "64Mi"),
     collector_memory_limit: "256Mi",
+    retry_for: "1h",
+    buffer_size: "1Gi",
     datasource_namespace: "monitoring",
     datasource_name: "Loki",
     datasource_uid: "loki",

@@ -17,7 +17,8 @@ const MACHINED: &str = "machined";
 /// A `tail` input with the settings every one shares: positions in a database on the
 /// host (a restart neither loses nor re-ships lines), new files read from their start
 /// (as Promtail does), lines longer than Loki's 256 KiB limit truncated rather than
-/// stopping the file.
+/// stopping the file. What is read goes to the disk buffer: past 16 MB in memory new
+/// chunks stay on disk only, and reading goes on while Loki is unreachable.
 fn tail(alias: &str, tag: &str, path: &str, db: &str) -> serde_json::Map<String, Value> {
     let v = json!({
         "name": "tail",
@@ -33,6 +34,7 @@ fn tail(alias: &str, tag: &str, path: &str, db: &str) -> serde_json::Map<String,
         "truncate_long_lines": "on",
         "skip_empty_lines": "off",
         "mem_buf_limit": "16MB",
+        "storage.type": "filesystem",
     });
     match v {
         Value::Object(map) => map,
@@ -111,6 +113,7 @@ pub fn inputs(r: &Resolved) -> Vec<Value> {
             "port": port,
             "format": "json",
             "mem_buf_limit": "16MB",
+            "storage.type": "filesystem",
         }));
     }
     out

@@ -17,15 +17,20 @@ pub use lua::script;
 
 use serde_json::{Value, json};
 
-use crate::collection;
+use crate::collection::{self, delivery};
 use crate::spec::Resolved;
 
 /// Where the ConfigMap (config and Lua script) is mounted.
 pub const CONFIG_DIR: &str = "/etc/fluent-bit";
 pub const CONFIG_FILE: &str = "fluent-bit.yaml";
 pub const LUA_FILE: &str = "pipeline.lua";
-/// Where the host's positions directory is mounted (tail databases).
+/// Where the host's positions directory is mounted (tail databases, disk buffer).
 pub const DATA_MOUNT: &str = "/var/lib/fluent-bit";
+/// The disk buffer (`storage.path`), under the positions directory: it survives a
+/// restart of the pod, and a reboot.
+pub const BUFFER_DIR: &str = "buffer";
+/// Chunks (up to 2 MB each) held in memory at once; the rest wait on disk.
+pub const MAX_CHUNKS_UP: u32 = 32;
 /// Where the gateway password is mounted (key `password`), with gateway auth on.
 pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
 /// The HTTP server: Prometheus metrics (`/api/v2/metrics/prometheus`) and `/api/v1/health`.
@@ -82,6 +87,19 @@ pub fn build(r: &Resolved) -> Result<Value, String> {
             "hc_errors_count": 5,
             "hc_retry_failure_count": 5,
             "hc_period": 60,
+            // The disk buffer (spec.collector.delivery): every input writes its chunks
+            // there, and a chunk stays until Loki took it, however long retries last.
+            "storage.path": format!("{DATA_MOUNT}/{BUFFER_DIR}"),
+            "storage.sync": "normal",
+            "storage.checksum": "off",
+            "storage.max_chunks_up": MAX_CHUNKS_UP,
+            "storage.backlog.mem_limit": "16M",
+            "storage.delete_irrecoverable_chunks": "on",
+            "storage.metrics": "on",
+            // Every retry after exactly base + 1 seconds: `retry_limit` of them last
+            // `retryFor` (collection::delivery).
+            "scheduler.base": delivery::FLUENT_BIT_RETRY_WAIT_S,
+            "scheduler.cap": delivery::FLUENT_BIT_RETRY_WAIT_S,
         }),
     );
     config.insert(

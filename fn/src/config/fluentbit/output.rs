@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::PASSWORD_ENV;
+use crate::collection::delivery;
 use crate::collection::target::target;
 use crate::spec::Resolved;
 
@@ -68,9 +69,18 @@ pub fn loki(r: &Resolved) -> Value {
         "drop_single_key": "raw",
         "line_format": "key_value",
         "workers": 1,
-        "retry_limit": "no_limits",
+        // At least `retryFor` (collection::delivery), then the chunk is dropped and
+        // counted; so are the oldest chunks when the disk buffer is full.
+        "retry_limit": delivery::fluent_bit_retry_limit(r.collector.delivery.retry_for.as_millis()),
     });
     if let Some(map) = out.as_object_mut() {
+        if let Some(buffer) = &r.collector.delivery.buffer {
+            // Whole bytes: Fluent Bit reads "1G" as 10^9, not 2^30.
+            map.insert(
+                "storage.total_limit_size".to_owned(),
+                json!(format!("{}", buffer.value() as u64)),
+            );
+        }
         if let Some(tenant) = t.tenant_id {
             map.insert("tenant_id".to_owned(), json!(tenant));
         }

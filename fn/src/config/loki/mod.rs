@@ -10,6 +10,7 @@ pub use model::*;
 
 use crate::render::names;
 use crate::spec::Resolved;
+use crate::spec::duration::go_duration;
 use crate::spec::resolved::{Backend, Part, Retention};
 use crate::spec::types::{Mode, SseType};
 
@@ -46,6 +47,26 @@ fn reject_old_samples_max_age(r: &Resolved) -> String {
 /// sending them, so that Loki never answers a batch with "timestamp too old".
 pub fn max_sample_age_ms(r: &Resolved) -> u64 {
     r.retention.period.as_millis().min(WEEK_MS)
+}
+
+/// Loki's own `ingester.max_chunk_age` and `querier.query_ingesters_within`.
+const DEFAULT_MAX_CHUNK_AGE_MS: u64 = 2 * 3_600_000;
+const DEFAULT_QUERY_INGESTERS_WITHIN_MS: u64 = 3 * 3_600_000;
+/// Room in the late-line window for the last retry and the batch's own age.
+const LATE_MARGIN_MS: u64 = 5 * 60_000;
+
+/// `ingester.max_chunk_age`: Loki accepts lines up to half of it behind the newest line
+/// of their stream, and a collector retries a line for `retryFor` (Fluent Bit delivers
+/// new chunks before the retried ones).
+pub fn max_chunk_age_ms(r: &Resolved) -> u64 {
+    let retry_for = r.collector.delivery.retry_for.as_millis();
+    DEFAULT_MAX_CHUNK_AGE_MS.max(2 * (retry_for + LATE_MARGIN_MS))
+}
+
+/// `querier.query_ingesters_within`: Loki's own ratio to `max_chunk_age` (3h to 2h),
+/// so that queries still ask the ingesters for every line they may hold.
+pub fn query_ingesters_within_ms(r: &Resolved) -> u64 {
+    DEFAULT_QUERY_INGESTERS_WITHIN_MS.max(max_chunk_age_ms(r) / 2 * 3)
 }
 
 /// Whether Loki must run with `-config.expand-env=true` (S3 keys from a Secret).
@@ -214,6 +235,10 @@ pub fn build(r: &Resolved) -> Config {
                 flush_on_shutdown: true,
             },
             chunk_encoding: (!single).then_some("snappy"),
+            max_chunk_age: go_duration(max_chunk_age_ms(r)),
+        },
+        querier: Querier {
+            query_ingesters_within: go_duration(query_ingesters_within_ms(r)),
         },
         frontend: scheduler_address.as_ref().map(|a| Frontend {
             scheduler_address: a.clone(),

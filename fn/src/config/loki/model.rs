@@ -15,6 +15,7 @@ pub struct Config {
     pub schema_config: SchemaConfig,
     pub storage_config: StorageConfig,
     pub ingester: Ingester,
+    pub querier: Querier,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frontend: Option<Frontend>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,6 +177,15 @@ pub struct Ingester {
     pub wal: Wal,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunk_encoding: Option<&'static str>,
+    /// Lines up to half of it behind the newest of their stream are accepted: covers
+    /// what the collector retries (`collection::delivery`).
+    pub max_chunk_age: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Querier {
+    /// Queries ask the ingesters for this long back: every line they may still hold.
+    pub query_ingesters_within: String,
 }
 
 #[derive(Debug, Serialize)]

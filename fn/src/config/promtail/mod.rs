@@ -26,9 +26,11 @@ pub(crate) use levels::LOGFMT_LINE;
 pub use levels::{LEVELS, OTHER_LEVEL};
 pub use model::*;
 pub use pods::OWN_DEBUG_REASON;
-pub use stages::{TOO_OLD_REASON, go_duration};
+pub use stages::TOO_OLD_REASON;
 
+use crate::collection::delivery;
 use crate::spec::Resolved;
+use crate::spec::duration::go_duration;
 
 pub const CONFIG_DIR: &str = "/etc/promtail";
 pub const CONFIG_FILE: &str = "promtail.yaml";
@@ -65,6 +67,7 @@ pub fn build(r: &Resolved) -> Config {
         },
         clients: vec![{
             let target = crate::collection::target::target(r);
+            let backoff = delivery::promtail_backoff(c.delivery.retry_for.as_millis());
             Client {
                 url: target.url,
                 tenant_id: target.tenant_id,
@@ -72,6 +75,11 @@ pub fn build(r: &Resolved) -> Config {
                     username: a.username,
                     password_file: format!("{GATEWAY_AUTH_DIR}/password"),
                 }),
+                backoff_config: BackoffConfig {
+                    min_period: go_duration(backoff.min_ms),
+                    max_period: go_duration(backoff.max_ms),
+                    max_retries: backoff.max_retries,
+                },
             }
         }],
         positions: Positions {

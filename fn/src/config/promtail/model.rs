@@ -29,6 +29,16 @@ pub struct Client {
     pub tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub basic_auth: Option<BasicAuth>,
+    pub backoff_config: BackoffConfig,
+}
+
+/// How long one batch is retried (`spec.collector.delivery.retryFor`; see
+/// `collection::delivery`).
+#[derive(Debug, Serialize)]
+pub struct BackoffConfig {
+    pub min_period: String,
+    pub max_period: String,
+    pub max_retries: u32,
 }
 
 /// Login at the gateway; the password is read from the mounted Secret.

@@ -67,17 +67,6 @@ pub fn timestamp(source: &'static str, format: &'static str) -> Stage {
 /// (`promtail_dropped_entries_total{reason="line_too_old"}`).
 pub const TOO_OLD_REASON: &str = "line_too_old";
 
-/// Milliseconds as a Go duration of whole minutes (`72h0m` style without zero parts).
-pub fn go_duration(ms: u64) -> String {
-    let minutes = ms / 60_000;
-    let (h, m) = (minutes / 60, minutes % 60);
-    match (h, m) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h{m}m"),
-    }
-}
-
 /// Drops lines Loki would refuse as too old (`reject_old_samples_max_age`, derived from
 /// the same setting), a margin early. Without it, the first start on a node with a few
 /// days of logs sends batches Loki answers with 400 "timestamp too old", and Promtail
@@ -85,7 +74,7 @@ pub fn go_duration(ms: u64) -> String {
 /// the stages that set the time.
 pub fn drop_too_old(r: &Resolved) -> Stage {
     Stage::Drop(Drop {
-        older_than: go_duration(crate::collection::old_line_window_ms(r)),
+        older_than: crate::spec::duration::go_duration(crate::collection::old_line_window_ms(r)),
         drop_counter_reason: TOO_OLD_REASON,
     })
 }

@@ -441,6 +441,10 @@ fn go_durations_have_no_days() {
     assert_eq!(go_duration(3_600_000), "1h");
     assert_eq!(go_duration(4_260_000), "1h11m");
     assert_eq!(go_duration(7 * 24 * 3_600_000), "168h");
+    assert_eq!(go_duration(2 * 3_600_000 + 600_000), "2h10m");
+    assert_eq!(go_duration(90_000), "1m30s");
+    assert_eq!(go_duration(3_600_000 + 30_000), "1h30s");
+    assert_eq!(go_duration(500), "500ms");
 }
 
 fn pod_entry(extra: &str, labels: &[(&str, &str)], content: &str) -> super::sim::Entry {

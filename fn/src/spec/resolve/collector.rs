@@ -52,8 +52,12 @@ pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Co
         &extra_labels,
     );
     let multiline = multiline(c, pods.multiline.as_deref().unwrap_or_default(), kind);
+    let delivery = super::delivery::delivery(c, given.delivery.as_ref(), kind, d);
 
-    (c.errors.len() == errors_before).then_some(Collector {
+    if c.errors.len() != errors_before {
+        return None;
+    }
+    Some(Collector {
         kind,
         image,
         resources,
@@ -68,6 +72,7 @@ pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Co
         extra_labels,
         structured_metadata,
         multiline,
+        delivery: delivery?,
     })
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod cardinality;
 mod collector;
+mod delivery;
 mod helm;
 mod network;
 mod observability;

@@ -50,6 +50,25 @@ pub struct CollectorSpec {
     /// paths...), searchable without being labels, e.g. `[trace_id, user_id]`.
     #[schemars(length(max = 32), transform = rules::label_names, transform = rules::unique)]
     pub structured_metadata: Option<Vec<String>>,
+    /// What the collector does while Loki cannot be reached: how long it retries, and
+    /// (Fluent Bit) how much it keeps on the node's disk meanwhile.
+    pub delivery: Option<DeliverySpec>,
+}
+
+/// Delivery while Loki (or the gateway, or the network to it) is down.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeliverySpec {
+    /// How long one batch of lines is retried before it is given up (and counted as
+    /// dropped), 5m to 24h. Default `1h`. Loki's ingesters are set to accept lines that
+    /// late.
+    #[schemars(transform = rules::duration)]
+    pub retry_for: Option<String>,
+    /// `kind: FluentBit` only: how much Fluent Bit keeps on the node's disk (under
+    /// `positionsDir`) while it cannot deliver, at least 64Mi; when full, the oldest
+    /// chunks are dropped and counted. Default `1Gi`. Promtail has no disk buffer.
+    #[schemars(transform = rules::quantity)]
+    pub buffer_size: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

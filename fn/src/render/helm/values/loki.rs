@@ -1,7 +1,7 @@
-//! The chart's `loki:` values: Loki's own config. Schema, limits, retention and the
-//! compactor are taken from the very config Manifests output renders
-//! (`config::loki::build`), so both outputs run Loki with the same settings; the
-//! chart templates the rest (memberlist, addresses, caches).
+//! The chart's `loki:` values: Loki's own config. Schema, limits, retention, the
+//! compactor and the late-line window are taken from the very config Manifests output
+//! renders (`config::loki::build`), so both outputs run Loki with the same settings;
+//! the chart templates the rest (memberlist, addresses, caches).
 
 use serde_json::{Map, Value, json};
 
@@ -46,6 +46,16 @@ pub fn values(r: &Resolved) -> Result<Value, String> {
         section(&config, "limits_config")?,
     );
     loki.insert("compactor".to_owned(), section(&config, "compactor")?);
+    // The late-line window that covers the collector's retries (the chart's own
+    // `ingester` value, `wal.flush_on_shutdown`, is kept).
+    loki.insert(
+        "ingester".to_owned(),
+        json!({
+            "max_chunk_age": section(&config, "ingester")?["max_chunk_age"],
+            "wal": {"flush_on_shutdown": true},
+        }),
+    );
+    loki.insert("querier".to_owned(), section(&config, "querier")?);
     let runtime = to_value(&cfg::runtime(r))?;
     if runtime
         .get("overrides")

@@ -1,0 +1,171 @@
+//! What the config guarantees while Loki cannot be reached (`spec.collector.delivery`):
+//! the plan's "When Loki is down" section.
+
+use serde::Serialize;
+
+use crate::collection::delivery::{self as d, PromtailBackoff};
+use crate::config::fluentbit::{BUFFER_DIR, MAX_CHUNKS_UP};
+use crate::config::loki;
+use crate::spec::Resolved;
+use crate::spec::collector::CollectorKind;
+use crate::spec::duration::go_duration;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// `spec.collector.delivery.retryFor` as written.
+    pub retry_for: String,
+    /// How long one batch (Promtail) or chunk (Fluent Bit) is retried, at least and at
+    /// most (waits drawn at their shortest and longest; send times not counted).
+    pub retried_at_least_ms: u64,
+    pub retried_at_most_ms: u64,
+    /// Attempts (Promtail's `max_retries`) or retries (Fluent Bit's `retry_limit`).
+    pub retries: u64,
+    /// The longest wait between two tries: how soon delivery resumes once Loki is back.
+    pub longest_wait_ms: u64,
+    /// Fluent Bit's disk buffer: bytes and host directory.
+    pub buffer_bytes: Option<u64>,
+    pub buffer_path: Option<String>,
+    /// How far behind the newest line of its stream Loki accepts a line.
+    pub loki_accepts_late_ms: u64,
+}
+
+pub fn delivery(r: &Resolved) -> Delivery {
+    let c = &r.collector;
+    let retry_for = c.delivery.retry_for.as_millis();
+    let (at_least, at_most, retries, longest_wait) = match c.kind {
+        CollectorKind::Promtail => {
+            let b: PromtailBackoff = d::promtail_backoff(retry_for);
+            (
+                b.shortest_ms(),
+                b.longest_ms(),
+                u64::from(b.max_retries),
+                b.max_ms,
+            )
+        }
+        CollectorKind::FluentBit => {
+            let ms = d::fluent_bit_retry_ms(retry_for);
+            let wait = (d::FLUENT_BIT_RETRY_WAIT_S + 1) * 1000;
+            (ms, ms, d::fluent_bit_retry_limit(retry_for), wait)
+        }
+    };
+    Delivery {
+        retry_for: c.delivery.retry_for.to_string(),
+        retried_at_least_ms: at_least,
+        retried_at_most_ms: at_most,
+        retries,
+        longest_wait_ms: longest_wait,
+        buffer_bytes: c.delivery.buffer.as_ref().map(|b| b.value() as u64),
+        buffer_path: c
+            .delivery
+            .buffer
+            .as_ref()
+            .map(|_| format!("{}/{BUFFER_DIR}", c.positions_dir)),
+        loki_accepts_late_ms: loki::max_chunk_age_ms(r) / 2,
+    }
+}
+
+/// Bytes as the plan prints them: `1Gi`, `512Mi`, or bytes.
+fn bytes(n: u64) -> String {
+    for (unit, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20)] {
+        if n >= size && n % size == 0 {
+            return format!("{}{unit}", n / size);
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// The rows of "When Loki is down".
+pub fn rows(x: &Delivery) -> Vec<(String, String)> {
+    let go_duration = |ms: u64| go_duration(ms / 1000 * 1000);
+    let retried = if x.retried_at_least_ms == x.retried_at_most_ms {
+        go_duration(x.retried_at_least_ms)
+    } else {
+        format!(
+            "{} to {}",
+            go_duration(x.retried_at_least_ms),
+            go_duration(x.retried_at_most_ms)
+        )
+    };
+    let mut rows = Vec::new();
+    match &x.buffer_bytes {
+        None => {
+            rows.push((
+                "guarantee".to_owned(),
+                format!(
+                    "no line lost in an outage up to {} unless a file is rotated away \
+                     meanwhile",
+                    x.retry_for
+                ),
+            ));
+            rows.push((
+                "retries".to_owned(),
+                format!(
+                    "each batch for {retried} ({} attempts, then it is dropped and counted); \
+                     sending resumes within {} of Loki's return",
+                    x.retries,
+                    go_duration(x.longest_wait_ms)
+                ),
+            ));
+            rows.push((
+                "meanwhile".to_owned(),
+                "Promtail stops reading every file on the node (nothing is buffered); a \
+                 file rotated away before it resumes is lost and not counted (kubelet \
+                 rotates at 10Mi, Talos at 5Mi): use kind: FluentBit where outages can be \
+                 long or volumes high"
+                    .to_owned(),
+            ));
+            rows.push((
+                "alerts".to_owned(),
+                "PromtailCannotReachLoki after 5m (warning), PromtailDroppingEntries \
+                 (critical)"
+                    .to_owned(),
+            ));
+        }
+        Some(buffer) => {
+            let path = x.buffer_path.clone().unwrap_or_default();
+            rows.push((
+                "guarantee".to_owned(),
+                format!(
+                    "no line lost in an outage up to {}, rotation included, while the node \
+                     writes less than {} meanwhile",
+                    x.retry_for,
+                    bytes(*buffer)
+                ),
+            ));
+            rows.push((
+                "retries".to_owned(),
+                format!(
+                    "each chunk for {retried} ({} retries, every {}), then it is dropped \
+                     and counted",
+                    x.retries,
+                    go_duration(x.longest_wait_ms)
+                ),
+            ));
+            rows.push((
+                "buffer".to_owned(),
+                format!(
+                    "up to {} on each node's disk ({path}), kept across restarts; reading \
+                     goes on; when full the oldest chunks are dropped and counted; in \
+                     memory at most {MAX_CHUNKS_UP} chunks of 2 MB and 16 MB per input",
+                    bytes(*buffer)
+                ),
+            ));
+            rows.push((
+                "alerts".to_owned(),
+                "FluentBitCannotReachLoki after 5m (warning), FluentBitBufferFilling at 80% \
+                 (warning), FluentBitDroppingRecords (critical)"
+                    .to_owned(),
+            ));
+        }
+    }
+    rows.push((
+        "Loki accepts".to_owned(),
+        format!(
+            "lines up to {} behind the newest of their stream (ingester.max_chunk_age {})",
+            go_duration(x.loki_accepts_late_ms),
+            go_duration(x.loki_accepts_late_ms * 2)
+        ),
+    ));
+    rows
+}
