@@ -49,11 +49,15 @@ pub(super) fn check(
              positions it saved before the switch to Fluent Bit, if \
              /var/lib/promtail/positions.yaml is still on the nodes: lines written since then \
              are sent again, and a file rotated since is read from its start if it is shorter \
-             than the saved offset, or from that offset if longer (its beginning is skipped)",
+             than the saved offset, or from that offset if longer (its beginning is skipped). \
+             What Fluent Bit still holds in its disk buffer (/var/lib/fluent-bit/buffer) is \
+             never sent",
         )
         .fix(
-            "remove /var/lib/promtail/positions.yaml from every node before switching back \
-             (Promtail then reads every file from its start: duplicates, nothing skipped)",
+            "switch while Loki is up (Fluent Bit's buffer empty: fluentbit_storage_fs_chunks \
+             0), and remove /var/lib/promtail/positions.yaml from every node before \
+             switching back (Promtail then reads every file from its start: duplicates, \
+             nothing skipped)",
         ),
         _ => return,
     };
