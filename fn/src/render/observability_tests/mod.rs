@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::render;
 
+mod delivery;
 mod logql;
 use logql::check_logql;
 
@@ -79,9 +80,11 @@ fn agent(spec: &str) -> &'static str {
 
 /// Fluent Bit's alerts, in place of Promtail's.
 const FLUENT_BIT_ALERTS: &[&str] = &[
+    "FluentBitCannotReachLoki",
     "FluentBitOutputRetrying",
     "FluentBitOutputErrors",
     "FluentBitDroppingRecords",
+    "FluentBitBufferFilling",
     "FluentBitInputPaused",
     "FluentBitLoggingErrors",
 ];
@@ -115,7 +118,7 @@ fn job_components(expr: &str, namespace: &str) -> BTreeSet<String> {
     out
 }
 
-const ALERTS: [&str; 17] = [
+const ALERTS: [&str; 18] = [
     "LokiRequestErrors",
     "LokiRequestPanics",
     "LokiRequestLatency",
@@ -127,6 +130,7 @@ const ALERTS: [&str; 17] = [
     "LokiCompactorHasNotSuccessfullyRunCompaction",
     "LokiRetentionHasNotSuccessfullyRun",
     "LokiRetentionHasNotSuccessfullyRun",
+    "PromtailCannotReachLoki",
     "PromtailRequestsErrors",
     "PromtailRequestLatency",
     "PromtailDroppingEntries",
