@@ -212,3 +212,93 @@ fn retrying_and_request_errors_leave_a_full_outage_to_cannot_reach_loki() {
         );
     }
 }
+
+/// The Health dashboard's panels: title -> (the targets' expressions and legends).
+fn health_panels(objects: &[Value]) -> Vec<(String, Vec<(String, String)>)> {
+    let boards = super::dashboards(objects);
+    let health = &boards
+        .iter()
+        .find(|(_, d)| d["uid"] == "loki-stack-health")
+        .unwrap()
+        .1;
+    health["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "timeseries")
+        .map(|p| {
+            let targets = p["targets"].as_array().unwrap().iter();
+            (
+                p["title"].as_str().unwrap().to_owned(),
+                targets
+                    .map(|t| {
+                        let s = |k: &str| t[k].as_str().unwrap().to_owned();
+                        (s("expr"), s("legendFormat"))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_health_dashboard_shows_retries_drops_and_the_buffer_per_node() {
+    for (spec, per_node, metrics) in [
+        (
+            LOCAL.to_owned(),
+            &["Push retries by node", "Dropped entries"][..],
+            &[
+                "promtail_batch_retries_total",
+                "promtail_dropped_entries_total",
+            ][..],
+        ),
+        (
+            format!("{LOCAL}{FLUENT_BIT}"),
+            &[
+                "Retries and errors by node",
+                "Dropped records",
+                "Disk buffer use by node",
+                "Buffered chunks by node",
+            ][..],
+            &[
+                "fluentbit_output_retries_total",
+                "fluentbit_output_dropped_records_total",
+                "100 - fluentbit_output_chunk_available_capacity_percent",
+                "fluentbit_storage_fs_chunks_up",
+                "fluentbit_storage_fs_chunks_down",
+            ][..],
+        ),
+    ] {
+        let panels = health_panels(&render_spec(&spec));
+        let mut seen: Vec<&str> = Vec::new();
+        for title in per_node {
+            let (_, targets) = panels
+                .iter()
+                .find(|(t, _)| t == title)
+                .unwrap_or_else(|| panic!("no panel {title}"));
+            // Every target of the panel is per node, but the pipeline's intended drops.
+            let delivery = targets
+                .iter()
+                .filter(|(e, _)| !e.contains("filter_drop") && !e.contains("logentry_dropped"));
+            for (expr, legend) in delivery {
+                assert!(expr.contains(" by (node"), "{title}: {expr}");
+                assert!(legend.contains("{{node}}"), "{title}: {legend}");
+                seen.extend(metrics.iter().filter(|m| expr.contains(**m)));
+            }
+        }
+        assert_eq!(seen.len(), metrics.len(), "{seen:?}");
+        for (_, targets) in &panels {
+            for (expr, _) in targets {
+                // Drops are counted (increase), as the alerts do.
+                if expr.contains("dropped_") {
+                    assert!(expr.contains("(increase("), "{expr}");
+                }
+                // Promtail has no disk buffer: no buffer panel.
+                assert!(
+                    spec.contains("FluentBit") || !expr.contains("fluentbit_"),
+                    "{expr}"
+                );
+            }
+        }
+    }
+}
