@@ -1,7 +1,8 @@
 //! Prometheus sees every Loki component once: each non-headless Loki Service (and
 //! Promtail's) is selected by exactly one ServiceMonitor, no headless Service by any,
 //! and every monitor labels its series `job="<namespace>/<component>"` plus `cluster`,
-//! `namespace`, `pod` and `container` (what the Loki mixin selects by).
+//! `namespace`, `pod` and `container` (what the Loki mixin selects by), the collector's
+//! also `node`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -98,6 +99,19 @@ fn every_component_is_scraped_once_with_the_mixin_labels() {
                     ("container", "__meta_kubernetes_pod_container_name"),
                 ] {
                     assert_eq!(value(target)["sourceLabels"][0], source, "{name}: {target}");
+                }
+                // The collector's metrics do not name the node; the delivery alerts and
+                // the Health dashboard are per node.
+                let node = relabel
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["targetLabel"] == "node");
+                if matches!(app, Some("promtail" | "fluent-bit")) {
+                    let node = node.unwrap_or_else(|| panic!("{name}: {sname}: no node"));
+                    assert_eq!(node["sourceLabels"][0], "__meta_kubernetes_pod_node_name");
+                } else {
+                    assert!(node.is_none(), "{name}: {sname}: node");
                 }
                 jobs.push(job);
             }

@@ -4,7 +4,10 @@
 //!
 //! Every series gets the labels the upstream Loki mixin's dashboards and alerts select
 //! by: `job="<namespace>/<component>"` (`loki` for the single binary, `promtail`),
-//! `cluster` (`spec.monitoring.cluster`), `namespace`, `pod` and `container`.
+//! `cluster` (`spec.monitoring.cluster`), `namespace`, `pod` and `container`. The
+//! collector's series also get `node` (the pod's node): neither Promtail's nor Fluent
+//! Bit's metrics name the node, and the Health dashboard and the delivery alerts are
+//! per node.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, LabelSelectorRequirement, ObjectMeta,
@@ -171,7 +174,7 @@ pub fn service_monitors(r: &Resolved, s: &Settings) -> Vec<ServiceMonitor> {
         })
         .collect();
     let collector = super::collector::component(r);
-    out.push(monitor(
+    let mut agent = monitor(
         r,
         s,
         collector.app,
@@ -179,6 +182,11 @@ pub fn service_monitors(r: &Resolved, s: &Settings) -> Vec<ServiceMonitor> {
         labels::selector(r, collector),
         collector.app,
         super::collector::metrics_path(r),
-    ));
+    );
+    for e in &mut agent.spec.endpoints {
+        e.relabelings
+            .push(copy("__meta_kubernetes_pod_node_name", "node"));
+    }
+    out.push(agent);
     out
 }

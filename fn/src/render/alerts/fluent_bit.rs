@@ -1,8 +1,16 @@
 //! Fluent Bit's alerts, on the metrics of its `/api/v2/metrics/prometheus` (5.1): the
-//! `loki` output's retries, errors and dropped records, inputs paused by their memory
-//! limit, and errors Fluent Bit logs. (Its Lua filter's drops, `fluentbit_filter_drop_
-//! records_total{name="collection-contract"}`, are the intended ones: old lines,
-//! opt-outs, its own debug lines.)
+//! `loki` output's retries, errors, dropped records and disk buffer, inputs paused by
+//! their memory limit, and errors Fluent Bit logs. (Its Lua filter's drops, `fluentbit_
+//! filter_drop_records_total{name="collection-contract"}`, are the intended ones: old
+//! lines, opt-outs, its own debug lines.)
+//!
+//! Checked against Fluent Bit 5.1.1 (src/flb_engine.c, and the real binary with its
+//! output pointed at a closed port): a refused connection is a retry, not an error
+//! (`fluentbit_output_errors_total` stays 0); `fluentbit_output_dropped_records_total`
+//! counts the records of chunks whose retries ran out, that Loki refused for good, and
+//! that were evicted (oldest first) to make room under `storage.total_limit_size`; and
+//! `fluentbit_output_chunk_available_capacity_percent{name}` (100 without a limit) is
+//! updated at every flush, retry and drop, so it follows the buffer during an outage.
 
 use super::{Rule, alert};
 use crate::render::jobs::{self, Role};
@@ -10,16 +18,34 @@ use crate::spec::Resolved;
 
 pub fn rules(r: &Resolved) -> Vec<Rule> {
     let p = jobs::job(r, Role::Collector);
+    let out = format!("{p}, name=\"{}\"", super::FLUENT_BIT_OUTPUT);
     vec![
+        // Pushes fail and none succeeds: Loki (or the gateway) is down or unreachable.
+        // New chunks are tried every second and each failed one again every 30 s or so,
+        // so retries are seen in any 4 minutes.
+        alert(
+            "FluentBitCannotReachLoki",
+            format!(
+                "sum by (cluster, namespace, job, pod, node) (increase(fluentbit_output_retries_total{{{out}}}[{w}])) > 0\nunless on (cluster, namespace, job, pod, node)\nsum by (cluster, namespace, job, pod, node) (increase(fluentbit_output_proc_records_total{{{out}}}[{w}])) > 0\nand on (cluster, namespace, job, pod, node)\nsum by (cluster, namespace, job, pod, node) (fluentbit_output_retries_total{{{out}}} offset {w})",
+                w = super::CANNOT_REACH_WINDOW,
+            ),
+            super::CANNOT_REACH_FOR,
+            "warning",
+            "Fluent Bit cannot deliver to Loki.",
+            "Fluent Bit on {{ $labels.node }} ({{ $labels.pod }}) has retried its pushes to Loki without one success for 5 minutes: Loki (or the gateway) is down or cannot be reached. Nothing is lost yet: the records wait in the disk buffer and each chunk is retried for spec.collector.delivery.retryFor. FluentBitBufferFilling fires if the buffer fills, FluentBitDroppingRecords if records are lost.",
+        ),
+        // Retries while some pushes succeed (Loki rate-limits, answers some 5xx, or times
+        // out): records are late and the buffer may grow. When no push succeeds,
+        // FluentBitCannotReachLoki says so, after 5 minutes rather than 15.
         alert(
             "FluentBitOutputRetrying",
             format!(
-                "sum by (cluster, namespace, job, pod) (rate(fluentbit_output_retries_total{{{p}}}[5m])) > 0"
+                "sum by (cluster, namespace, job, pod) (rate(fluentbit_output_retries_total{{{p}}}[5m])) > 0\nand on (cluster, namespace, job, pod)\nsum by (cluster, namespace, job, pod) (rate(fluentbit_output_proc_records_total{{{p}}}[5m])) > 0"
             ),
             "15m",
             "warning",
             "Fluent Bit keeps retrying its pushes to Loki.",
-            "{{ $labels.pod }} has been retrying pushes to Loki for 15 minutes: Loki (or the gateway) refuses or cannot be reached, and logs wait on the node.",
+            "{{ $labels.pod }} has been retrying part of its pushes to Loki for 15 minutes while others succeed: Loki (or the gateway) refuses some (rate limits, 5xx) or is slow, and records wait on the node.",
         ),
         alert(
             "FluentBitOutputErrors",
@@ -38,8 +64,18 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
             ),
             "1m",
             "critical",
-            "Fluent Bit is dropping log records Loki did not accept.",
-            "{{ $labels.pod }} dropped {{ printf \"%.0f\" $value }} records in 10 minutes after its retries ran out: the lines are lost.",
+            "Fluent Bit is dropping log records.",
+            "{{ $labels.pod }} dropped {{ printf \"%.0f\" $value }} records in 10 minutes: their retries ran out (spec.collector.delivery.retryFor), Loki refused them for good (4xx), or the disk buffer was full and the oldest chunks were evicted to make room (spec.collector.delivery.bufferSize). The lines are lost.",
+        ),
+        alert(
+            "FluentBitBufferFilling",
+            format!(
+                "min by (cluster, namespace, job, pod, node) (fluentbit_output_chunk_available_capacity_percent{{{out}}}) < 20"
+            ),
+            "5m",
+            "warning",
+            "Fluent Bit's disk buffer is filling up.",
+            "The disk buffer of Fluent Bit on {{ $labels.node }} ({{ $labels.pod }}) has been more than 80% full for 5 minutes ({{ printf \"%.0f\" $value }}% left): Loki takes the records slower than they come, or not at all. When it is full, Fluent Bit drops the oldest chunks to make room (FluentBitDroppingRecords).",
         ),
         alert(
             "FluentBitInputPaused",

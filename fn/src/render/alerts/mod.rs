@@ -71,6 +71,23 @@ pub(super) fn alert(
     }
 }
 
+/// `PromtailCannotReachLoki`, `FluentBitCannotReachLoki`: retries and no successful push
+/// in the last 4 minutes, on a retries series that was there 4 minutes ago already, for
+/// 1 minute. They fire about 5 minutes after the last successful push, or after the
+/// first retry of a collector that never delivered (Promtail creates its retries series
+/// at its first retry; Fluent Bit's exists from the start): a collector that starts
+/// while Loki is still starting (a fresh install, a cluster restart) waits 5 minutes
+/// too. The window is long enough that the retries of a blocked push, about a minute
+/// apart at most, are always in it (a shorter one and a longer `for` would reset on a
+/// gap between two retries). One failed push that a retry delivers never fires (the
+/// delivery is in the window too), nor does an idle collector (no retries).
+pub const CANNOT_REACH_WINDOW: &str = "4m";
+pub const CANNOT_REACH_FOR: &str = "1m";
+
+/// The alias of Fluent Bit's one output (`config::fluentbit::output`): its metrics'
+/// `name`.
+pub const FLUENT_BIT_OUTPUT: &str = "loki";
+
 /// Routes that hold a request open by design (tailing, the query workers' loops): their
 /// latency says nothing.
 pub const LONG_LIVED_ROUTES: &str = "(?i).*tail.*|/schedulerpb.SchedulerForQuerier/QuerierLoop|/schedulerpb.SchedulerForFrontend/FrontendLoop|/frontend.Frontend/Process";

@@ -1,4 +1,5 @@
-//! Promtail's alerts, from the promtail-mixin (3.6).
+//! Promtail's alerts, from the promtail-mixin (3.6), and the stack's own on delivery
+//! (`PromtailCannotReachLoki`, see `super::CANNOT_REACH`).
 
 use super::{Rule, alert};
 use crate::config::promtail::{OWN_DEBUG_REASON, TOO_OLD_REASON};
@@ -8,16 +9,33 @@ use crate::spec::Resolved;
 pub fn rules(r: &Resolved) -> Vec<Rule> {
     let p = jobs::job(r, Role::Collector);
     vec![
-        // Promtail records a connection failure as status_code "-1".
+        // Pushes fail and none succeeds: Loki (or the gateway) is down or unreachable.
+        // Promtail retries its one batch with a backoff (capped near a minute by
+        // spec.collector.delivery) and reads no further meanwhile, so the retries are seen
+        // in any 4 minutes.
+        alert(
+            "PromtailCannotReachLoki",
+            format!(
+                "sum by (cluster, namespace, job, pod, node, host) (increase(promtail_batch_retries_total{{{p}}}[{w}])) > 0\nunless on (cluster, namespace, job, pod, node, host)\nsum by (cluster, namespace, job, pod, node, host) (increase(promtail_sent_entries_total{{{p}}}[{w}])) > 0\nand on (cluster, namespace, job, pod, node, host)\nsum by (cluster, namespace, job, pod, node, host) (promtail_batch_retries_total{{{p}}} offset {w})",
+                w = super::CANNOT_REACH_WINDOW,
+            ),
+            super::CANNOT_REACH_FOR,
+            "warning",
+            "Promtail cannot deliver to Loki.",
+            "Promtail on {{ $labels.node }} ({{ $labels.pod }}) has retried its pushes to {{ $labels.host }} without one success for 5 minutes: Loki (or the gateway) is down or cannot be reached. Nothing is lost yet: Promtail holds the batch and retries it for spec.collector.delivery.retryFor, and stops reading meanwhile (the unread lines wait in the log files, lost only if rotated away first). PromtailDroppingEntries fires if the retries run out.",
+        ),
+        // Promtail records a connection failure as status_code "-1". The mixin's rule,
+        // limited to pushes that partly succeed: when none does, PromtailCannotReachLoki
+        // says so (earlier, and as a warning: nothing is lost until the retries run out).
         alert(
             "PromtailRequestsErrors",
             format!(
-                "100 * sum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}, status_code=~\"5..|-1\"}}[5m]))\n  /\nsum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}}}[5m]))\n  > 10"
+                "100 * sum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}, status_code=~\"5..|-1\"}}[5m]))\n  /\nsum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}}}[5m]))\n  > 10\nand on (cluster, namespace, job, host)\nsum by (cluster, namespace, job, host) (rate(promtail_request_duration_seconds_count{{{p}, status_code=~\"2..\"}}[5m])) > 0"
             ),
             "15m",
             "critical",
             "Promtail request error rate is high.",
-            "{{ printf \"%.2f\" $value }}% of Promtail's pushes to {{ $labels.host }} fail (5xx or no connection): logs wait on the nodes and are dropped once retries run out.",
+            "{{ printf \"%.2f\" $value }}% of Promtail's pushes to {{ $labels.host }} fail (5xx or no connection) while others succeed: logs wait on the nodes and are dropped once retries run out.",
         ),
         alert(
             "PromtailRequestLatency",
@@ -35,9 +53,9 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
                 "sum by (cluster, namespace, job, host, reason) (increase(promtail_dropped_entries_total{{{p}}}[10m])) > 0"
             ),
             "1m",
-            "warning",
+            "critical",
             "Promtail is dropping log entries Loki did not accept.",
-            "Promtail dropped {{ printf \"%.0f\" $value }} entries for {{ $labels.host }} in 10 minutes ({{ $labels.reason }}) after its retries ran out: the lines are lost.",
+            "Promtail dropped {{ printf \"%.0f\" $value }} entries for {{ $labels.host }} in 10 minutes ({{ $labels.reason }}): Loki refused them (4xx), or its retries ran out (spec.collector.delivery.retryFor). The lines are lost.",
         ),
         alert(
             "PromtailPipelineDroppingLines",
