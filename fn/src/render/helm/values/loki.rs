@@ -51,7 +51,10 @@ pub fn values(r: &Resolved) -> Result<Value, String> {
     loki.insert(
         "ingester".to_owned(),
         json!({
-            "max_chunk_age": section(&config, "ingester")?["max_chunk_age"],
+            "max_chunk_age": section(&config, "ingester")?
+                .get("max_chunk_age")
+                .cloned()
+                .unwrap_or_default(),
             "wal": {"flush_on_shutdown": true},
         }),
     );
