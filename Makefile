@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render rendered check-rendered flux-artifact plan build install test lint tools deploy-tools lua python-tools kustomize wasm-target wasm-tools nginx golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render rendered check-rendered flux-artifact plan build install test lint tools deploy-tools lua python-tools kustomize wasm-target wasm-tools nginx prometheus-tools golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -101,14 +101,18 @@ lint:
 ## Debian's umoci, skopeo, bubblewrap and qemu-user-static and the musl targets (the image and its tests),
 ## Debian's binaryen and chromium (the wasm build and the playground test),
 ## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests),
-## Debian's luajit and ruby (Fluent Bit's Lua and Onigmo, for the Fluent Bit config tests)
-tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua
+## Debian's luajit and ruby (Fluent Bit's Lua and Onigmo, for the Fluent Bit config tests),
+## Debian's prometheus for promtool (the rendered alert rules and their scenarios; the server is not started)
+tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua prometheus-tools
 
 deploy-tools:
 	@tools/install-deploy-tools.sh
 
 lua:
 	@tools/install-lua.sh
+
+prometheus-tools:
+	@tools/install-prometheus-tools.sh
 
 nginx:
 	@tools/install-nginx.sh
