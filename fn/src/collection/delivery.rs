@@ -120,15 +120,28 @@ mod tests {
 
     #[test]
     fn promtails_shortest_budget_reaches_retry_for_with_the_fewest_retries() {
-        for retry_for in [5 * MINUTE, 7 * MINUTE + 13_000, 15 * MINUTE, HOUR, 6 * HOUR, 24 * HOUR] {
+        for retry_for in [
+            5 * MINUTE,
+            7 * MINUTE + 13_000,
+            15 * MINUTE,
+            HOUR,
+            6 * HOUR,
+            24 * HOUR,
+        ] {
             let b = promtail_backoff(retry_for);
             assert!(b.shortest_ms() >= retry_for, "{retry_for}: {b:?}");
-            assert_eq!(b.shortest_ms(), dskit_shortest(b.min_ms, b.max_ms, b.max_retries));
+            assert_eq!(
+                b.shortest_ms(),
+                dskit_shortest(b.min_ms, b.max_ms, b.max_retries)
+            );
             let fewer = PromtailBackoff {
                 max_retries: b.max_retries - 1,
                 ..b
             };
-            assert!(fewer.shortest_ms() < retry_for, "{retry_for}: not the fewest");
+            assert!(
+                fewer.shortest_ms() < retry_for,
+                "{retry_for}: not the fewest"
+            );
             // Every wait is under twice its shortest: at most about twice retryFor.
             assert!(b.longest_ms() < 2 * b.shortest_ms() + 2 * PROMTAIL_MAX_BACKOFF_MS);
         }
@@ -144,5 +157,4 @@ mod tests {
         assert_eq!(fluent_bit_retry_limit(HOUR), 117);
         assert_eq!(fluent_bit_retry_limit(5 * MINUTE), 10);
     }
-
 }

@@ -68,7 +68,7 @@ pub fn delivery(r: &Resolved) -> Delivery {
 /// Bytes as the plan prints them: `1Gi`, `512Mi`, or bytes.
 fn bytes(n: u64) -> String {
     for (unit, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20)] {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{}{unit}", n / size);
         }
     }

@@ -51,7 +51,7 @@ pub fn values(r: &Resolved) -> Result<Value, String> {
     loki.insert(
         "ingester".to_owned(),
         json!({
-            "max_chunk_age": section(&config, "ingester")?["max_chunk_age"],
+            "max_chunk_age": section(&config, "ingester")?.get("max_chunk_age").cloned(),
             "wal": {"flush_on_shutdown": true},
         }),
     );
