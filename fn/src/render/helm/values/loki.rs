@@ -51,10 +51,7 @@ pub fn values(r: &Resolved) -> Result<Value, String> {
     loki.insert(
         "ingester".to_owned(),
         json!({
-            "max_chunk_age": section(&config, "ingester")?
-                .get("max_chunk_age")
-                .cloned()
-                .unwrap_or_default(),
+            "max_chunk_age": section(&config, "ingester")?.get("max_chunk_age").cloned(),
             "wal": {"flush_on_shutdown": true},
         }),
     );
