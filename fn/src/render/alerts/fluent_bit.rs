@@ -90,12 +90,12 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
         alert(
             "FluentBitLoggingErrors",
             format!(
-                "sum by (cluster, namespace, job, pod) (increase(fluentbit_logger_logs_total{{{p}, message_type=\"error\"}}[10m])) > 0"
+                "sum by (cluster, namespace, job, pod) (increase(fluentbit_logger_logs_total{{{p}, message_type=\"error\"}}[10m])) > 0\nunless on (cluster, namespace, job, pod)\n  sum by (cluster, namespace, job, pod) (increase(fluentbit_output_retries_total{{{p}}}[10m])) > 0"
             ),
             "1m",
             "warning",
             "Fluent Bit logs errors.",
-            "{{ $labels.pod }} logged {{ printf \"%.0f\" $value }} errors in 10 minutes: see its log.",
+            "{{ $labels.pod }} logged {{ printf \"%.0f\" $value }} errors in 10 minutes: see its log. (While its pushes are retried, Fluent Bit logs an error for each failed one: that case is FluentBitCannotReachLoki's and FluentBitOutputRetrying's, not this alert's.)",
         ),
     ]
 }
