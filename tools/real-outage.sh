@@ -21,7 +21,9 @@
 # with RESTART_AGENT=1 the agent gets SIGTERM at DOWN/2 into the outage and is started
 # again with the same config, positions, DBs and buffer dirs; +DOWN: Loki starts again;
 # AFTER seconds later the writer stops; then Loki is polled every 10 s until every id is
-# there (and the count held for one poll) or DRAIN seconds passed.
+# there (and the count held for one poll) or DRAIN seconds passed. Loki takes ~15-20 s to
+# stop and to get ready again, so it is unavailable for a little longer than DOWN
+# (loki_unavailable_s in the summary, SIGTERM to ready).
 # ROTATE_KIB>0 rotates 0.log like kubelet (size checked every 10 s; at most 5 files: 0.log,
 # the newest rotated 0.log.<YYYYMMDD-HHMMSS> uncompressed, 3 older ones gzipped, older
 # deleted; details in tools/real-outage.py, writer()).
@@ -30,7 +32,11 @@
 # agent restart) and at the end, the agent's peak RSS (VmHWM, sampled every second) and the
 # peak size on disk of its buffer dir (Fluent Bit's storage.path; else its state dir),
 # written/received/lost/duplicated ids with the lost ranges, and last a one-line JSON
-# summary. Exit 0 if nothing was lost or duplicated, 1 otherwise, 2 on a harness error.
+# summary. An id is lost when it is not in Loki at the end of the drain: the summary's
+# held_at_end says what the agent still held then (lines read but neither sent nor dropped
+# by Promtail's last process; Fluent Bit's buffered chunks), i.e. ids that may come later,
+# and complete_after_drain_s how long after the writer stopped the last id arrived.
+# Exit 0 if nothing was lost or duplicated, 1 otherwise, 2 on a harness error.
 # Duplicates with the same timestamp and line are merged by Loki and cannot be seen here.
 # Everything (logs, configs, samples.csv, counts.json, events.log) stays in the work dir.
 #
@@ -38,53 +44,25 @@
 # FLUENT_BIT (/opt/build/bin/fluent-bit, 5.1). Not part of `make test`: the real programs are
 # not in CI (like tools/real-promtail.sh and tools/real-fluent-bit.sh).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-agent=${AGENT:-promtail}
-loki_bin=${LOKI:-/opt/build/bin/loki}
-fn=${LOKI_STACK_FN:-/work/main/target/release/loki-stack-fn}
-case $agent in
-  promtail) agent_bin=${PROMTAIL:-/opt/build/bin/promtail}; default=kubernetes/observability/loki-stack/base/config/lokistack.yaml ;;
-  fluent-bit) agent_bin=${FLUENT_BIT:-/opt/build/bin/fluent-bit}; default=tests/stacks/local-fluent-bit.yaml ;;
-  *) echo "AGENT must be promtail or fluent-bit, not $agent" >&2; exit 2 ;;
-esac
-config=${1:-$default}
-down=${DOWN:-900} warm=${WARM:-60} after=${AFTER:-60} drain=${DRAIN:-300}
-rate=${RATE:-10} rotate_kib=${ROTATE_KIB:-0} restart_agent=${RESTART_AGENT:-0} base=${PORT_BASE:-31000}
-for v in down warm after drain rotate_kib restart_agent base; do
-  [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$v must be a whole number, not ${!v}" >&2; exit 2; }
-done
-[[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "RATE must be a number, not $rate" >&2; exit 2; }
-for bin in "$loki_bin" "$agent_bin" "$fn"; do
-  [ -x "$bin" ] || { echo "$bin is not an executable" >&2; exit 2; }
-done
-loki_port=$base agent_port=$((base + 2)) api_port=$((base + 3))
-for port in "$base" $((base + 1)) "$agent_port" "$api_port" $((base + 4)) $((base + 5)); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "port $port (PORT_BASE=$base) is in use: another run? pick another PORT_BASE" >&2; exit 2
-  fi
-done
+# Everything runs in main(), which bash reads whole before running it, and the Python
+# helper is copied to the work dir: editing either file during a long run changes nothing
+# in that run.
+NODE=talos-cp-1
+loki_pid='' agent_pid='' writer_pid='' sampler_pid='' api_pid='' work=''
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/real-outage.$agent.XXXXXX")
-echo "work dir: $work"
-helper=(python3 "$PWD/tools/real-outage.py")
-loki_pid='' agent_pid='' writer_pid='' sampler_pid='' api_pid=''
+# shellcheck disable=SC2317  # run by the EXIT trap (shellcheck 0.9 takes it for dead code)
 cleanup() {
   local pid
   for pid in "$writer_pid" "$agent_pid" "$loki_pid" "$api_pid" "$sampler_pid" $(jobs -p); do
     [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
   done
   wait 2>/dev/null || true
-  echo "work dir: $work"
+  [ -z "$work" ] || echo "work dir: $work"
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM
-event() { echo "$(date -u +%H:%M:%S) +${SECONDS}s $*" | tee -a "$work/events.log"; }
 
-"$fn" render -f "$config" >"$work/stack.yaml"
-"${helper[@]}" prepare "$work" "$agent" "$base"
-cat >"$work/params.json" <<EOF
-{"agent":"$agent","config":"$config","down":$down,"warm":$warm,"after":$after,"drain":$drain,"rate":$rate,"rotate_kib":$rotate_kib,"restart_agent":$restart_agent,"port_base":$base}
-EOF
+event() { echo "$(date -u +%H:%M:%S) +${SECONDS}s $*" | tee -a "$work/events.log"; }
 
 start_loki() {
   "$loki_bin" -config.file="$work/loki.yaml" >>"$work/loki.log" 2>&1 &
@@ -97,7 +75,8 @@ start_loki() {
   done
   tail -20 "$work/loki.log"; echo "Loki did not get ready (log: $work/loki.log)" >&2; exit 2
 }
-# SIGTERM, wait for the exit (SIGKILL after TIMEOUT seconds, said loudly).
+
+# SIGTERM, then wait for the exit (SIGKILL after TIMEOUT seconds, said loudly).
 stop() {
   local pid=$1 what=$2 timeout=${3:-180} _
   kill -TERM "$pid" 2>/dev/null || true
@@ -107,6 +86,7 @@ stop() {
   fi
   wait "$pid" 2>/dev/null || true
 }
+
 start_agent() {
   echo "=== started $(date -u +%FT%TZ)" >>"$work/$agent.log"
   if [ "$agent" = promtail ]; then
@@ -124,6 +104,8 @@ start_agent() {
   done
   tail -20 "$work/$agent.log"; echo "$agent did not start (log: $work/$agent.log)" >&2; exit 2
 }
+
+# The agent's metrics (and Loki's, given a second argument) to the terminal and WORK/metrics-LABEL.txt.
 snapshot() {
   {
     echo "# $agent metrics, $1 (+${SECONDS}s)"
@@ -131,51 +113,92 @@ snapshot() {
     if [ -n "${2:-}" ]; then echo "# Loki metrics"; "${helper[@]}" metrics loki "$loki_port"; fi
   } | tee "$work/metrics-$1.txt"
 }
-NODE=talos-cp-1
 
-if [ "$agent" = fluent-bit ]; then
-  "${helper[@]}" api "$work" "$api_port" >"$work/api.log" 2>&1 &
-  api_pid=$!
-fi
-start_loki
-event "Loki ready on 127.0.0.1:$loki_port"
-start_agent
-event "$agent started (pid $agent_pid)"
-"${helper[@]}" sample "$work" &
-sampler_pid=$!
-"${helper[@]}" writer "$work" "$rate" "$rotate_kib" &
-writer_pid=$!
-event "writer started: $rate lines/s, ROTATE_KIB=$rotate_kib"
-sleep "$warm"
-snapshot before-outage loki >/dev/null
-event "Loki: SIGTERM"
-stop "$loki_pid" Loki
-loki_pid=''
-event "Loki stopped; down for ${down}s"
-if [ "$restart_agent" = 1 ]; then
-  sleep $((down / 2))
-  snapshot before-agent-restart
-  event "$agent: SIGTERM"
-  stop "$agent_pid" "$agent" 120
-  event "$agent stopped; starting it again"
+main() {
+  cd "$(dirname "$0")/.."
+  agent=${AGENT:-promtail}
+  loki_bin=${LOKI:-/opt/build/bin/loki}
+  local fn=${LOKI_STACK_FN:-/work/main/target/release/loki-stack-fn} default
+  case $agent in
+    promtail) agent_bin=${PROMTAIL:-/opt/build/bin/promtail}; default=kubernetes/observability/loki-stack/base/config/lokistack.yaml ;;
+    fluent-bit) agent_bin=${FLUENT_BIT:-/opt/build/bin/fluent-bit}; default=tests/stacks/local-fluent-bit.yaml ;;
+    *) echo "AGENT must be promtail or fluent-bit, not $agent" >&2; exit 2 ;;
+  esac
+  local config=${1:-$default}
+  local down=${DOWN:-900} warm=${WARM:-60} after=${AFTER:-60} drain=${DRAIN:-300}
+  local rate=${RATE:-10} rotate_kib=${ROTATE_KIB:-0} restart_agent=${RESTART_AGENT:-0} base=${PORT_BASE:-31000}
+  local v bin port outage_start
+  for v in down warm after drain rotate_kib restart_agent base; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$v must be a whole number, not ${!v}" >&2; exit 2; }
+  done
+  [[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "RATE must be a number, not $rate" >&2; exit 2; }
+  for bin in "$loki_bin" "$agent_bin" "$fn"; do
+    [ -x "$bin" ] || { echo "$bin is not an executable" >&2; exit 2; }
+  done
+  loki_port=$base agent_port=$((base + 2))
+  for port in "$base" $((base + 1)) "$agent_port" $((base + 3)) $((base + 4)) $((base + 5)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port (PORT_BASE=$base) is in use: another run? pick another PORT_BASE" >&2; exit 2
+    fi
+  done
+
+  work=$(mktemp -d "${TMPDIR:-/tmp}/real-outage.$agent.XXXXXX")
+  echo "work dir: $work"
+  cp tools/real-outage.py "$work/"
+  helper=(python3 "$work/real-outage.py")
+  "$fn" render -f "$config" >"$work/stack.yaml"
+  "${helper[@]}" prepare "$work" "$agent" "$base"
+  printf '{"agent":"%s","config":"%s","down":%s,"warm":%s,"after":%s,"drain":%s,"rate":%s,"rotate_kib":%s,"restart_agent":%s,"port_base":%s}\n' \
+    "$agent" "$config" "$down" "$warm" "$after" "$drain" "$rate" "$rotate_kib" "$restart_agent" "$base" >"$work/params.json"
+
+  if [ "$agent" = fluent-bit ]; then
+    "${helper[@]}" api "$work" $((base + 3)) >"$work/api.log" 2>&1 &
+    api_pid=$!
+  fi
+  start_loki
+  event "Loki ready on 127.0.0.1:$loki_port"
   start_agent
-  event "$agent started again (pid $agent_pid)"
-  sleep $((down - down / 2))
-else
-  sleep "$down"
-fi
-snapshot before-loki-restart
-start_loki
-event "Loki ready again"
-sleep "$after"
-stop "$writer_pid" writer 30
-writer_pid=''
-event "writer stopped: $(cat "$work/writer.json")"
-"${helper[@]}" count "$work" "$loki_port" "$drain"
-event "drained"
-snapshot final loki
-kill "$sampler_pid" 2>/dev/null || true
-wait "$sampler_pid" 2>/dev/null || true
-sampler_pid=''
-sleep 0.2
-"${helper[@]}" summary "$work"
+  event "$agent started (pid $agent_pid)"
+  "${helper[@]}" sample "$work" &
+  sampler_pid=$!
+  "${helper[@]}" writer "$work" "$rate" "$rotate_kib" &
+  writer_pid=$!
+  event "writer started: $rate lines/s, ROTATE_KIB=$rotate_kib"
+  sleep "$warm"
+  snapshot before-outage loki >/dev/null
+  event "Loki: SIGTERM"
+  outage_start=$SECONDS
+  stop "$loki_pid" Loki
+  loki_pid=''
+  event "Loki stopped; down for ${down}s"
+  if [ "$restart_agent" = 1 ]; then
+    sleep $((down / 2))
+    snapshot before-agent-restart
+    event "$agent: SIGTERM"
+    stop "$agent_pid" "$agent" 120
+    event "$agent stopped; starting it again"
+    start_agent
+    event "$agent started again (pid $agent_pid)"
+    sleep $((down - down / 2))
+  else
+    sleep "$down"
+  fi
+  snapshot before-loki-restart
+  start_loki
+  event "Loki ready again"
+  echo "{\"loki_unavailable_s\":$((SECONDS - outage_start))}" >"$work/outage.json"
+  sleep "$after"
+  stop "$writer_pid" writer 30
+  writer_pid=''
+  event "writer stopped: $(cat "$work/writer.json")"
+  "${helper[@]}" count "$work" "$loki_port" "$drain"
+  event "drained"
+  snapshot final loki
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=''
+  "${helper[@]}" summary "$work"
+  exit  # here, not after main: bash reads no further line of this file once main runs
+}
+
+main "$@"
