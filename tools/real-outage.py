@@ -222,6 +222,17 @@ def prepare(work, agent, base):
         json.dump(objects, open(f"{work}/kube-objects.json", "w"), indent=1)
     os.makedirs(pod_dir(work), exist_ok=True)
     json.dump(info, open(f"{work}/plumbing.json", "w"), indent=1)
+    # The delivery settings under test, as rendered, for the record (WORK/delivery.json, the summary).
+    if agent == "promtail":
+        delivery = {k: v for k, v in parsed["clients"][0].items() if k != "url"}
+        delivery.update({k: parsed[k] for k in ("limits_config", "options") if k in parsed})
+    else:
+        pods = next(i for i in parsed["pipeline"]["inputs"] if i.get("alias") == "kubernetes-pods")
+        delivery = {"service": {k: v for k, v in parsed["service"].items() if k.startswith(("storage.", "scheduler."))},
+                    "input": {k: v for k, v in pods.items() if k.startswith("storage.") or k in ("mem_buf_limit", "rotate_wait")},
+                    "output": {k: v for k, v in out.items() if "retry" in k or k.startswith("storage.") or k == "workers"}}
+    json.dump(delivery, open(f"{work}/delivery.json", "w"))
+    print(f"delivery settings as rendered: {json.dumps(delivery, separators=(',', ':'))}")
 
 
 def api(work, port):
@@ -538,11 +549,12 @@ def summary(work):
                 n += sum(1 for line in open(f, errors="replace") if re.search(pattern, line, re.I))
         logs[name] = n
     outage = json.load(open(f"{work}/outage.json")) if os.path.exists(f"{work}/outage.json") else {}
+    delivery = json.load(open(f"{work}/delivery.json"))
     out = dict(params, **outage, written=counts["written"], received=counts["received_unique"], lost=counts["lost"],
                dup=counts["dup"], complete_after_drain_s=counts["complete_after_drain_s"], lost_ranges=[f"{r['from']}-{r['to']}" for r in counts["lost_ranges"]][:20],
                rotations=w["rotations"], agent_peak_rss_mib=round(peaks.get("rss_hwm_kib", 0) / 1024, 1),
                peak_buffer_bytes=peaks.get("buffer_bytes"), buffer_dir_is=peaks.get("buffer_is"),
-               metrics=m, held_at_end=held, log_lines=logs, work=work)
+               metrics=m, held_at_end=held, delivery=delivery, log_lines=logs, work=work)
     if counts["lost"] and any(held.values()):
         print(f"note: {agent} still holds {held} at the end: some lost ids may arrive later (raise DRAIN)")
     print(json.dumps(out, separators=(",", ":")))

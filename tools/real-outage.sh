@@ -148,8 +148,10 @@ main() {
   helper=(python3 "$work/real-outage.py")
   "$fn" render -f "$config" >"$work/stack.yaml"
   "${helper[@]}" prepare "$work" "$agent" "$base"
-  printf '{"agent":"%s","config":"%s","down":%s,"warm":%s,"after":%s,"drain":%s,"rate":%s,"rotate_kib":%s,"restart_agent":%s,"port_base":%s}\n' \
-    "$agent" "$config" "$down" "$warm" "$after" "$drain" "$rate" "$rotate_kib" "$restart_agent" "$base" >"$work/params.json"
+  local render
+  render=$(sha256sum "$work/stack.yaml" | cut -c1-12)
+  printf '{"agent":"%s","config":"%s","render":"%s","down":%s,"warm":%s,"after":%s,"drain":%s,"rate":%s,"rotate_kib":%s,"restart_agent":%s,"port_base":%s}\n' \
+    "$agent" "$config" "$render" "$down" "$warm" "$after" "$drain" "$rate" "$rotate_kib" "$restart_agent" "$base" >"$work/params.json"
 
   if [ "$agent" = fluent-bit ]; then
     "${helper[@]}" api "$work" $((base + 3)) >"$work/api.log" 2>&1 &
