@@ -3,6 +3,7 @@
 real collector). Usage (the shell script calls these; see its header):
 
   real-outage.py prepare WORK AGENT PORT_BASE    rendered stack (WORK/stack.yaml) -> configs in WORK
+  real-outage.py grace WORK NAME                 the rendered workload's terminationGracePeriodSeconds
   real-outage.py api WORK PORT                   the stand-in Kubernetes API (Fluent Bit's kubernetes filter)
   real-outage.py writer WORK RATE ROTATE_KIB     the fake pod: a CRI log file, rotated like kubelet
   real-outage.py sample WORK                     samples the agent's RSS and buffer dir size until killed
@@ -233,6 +234,15 @@ def prepare(work, agent, base):
                     "output": {k: v for k, v in out.items() if "retry" in k or k.startswith("storage.") or k == "workers"}}
     json.dump(delivery, open(f"{work}/delivery.json", "w"))
     print(f"delivery settings as rendered: {json.dumps(delivery, separators=(',', ':'))}")
+
+
+def grace(work, name):
+    """The terminationGracePeriodSeconds of the rendered workload NAME (kubelet's default 30 s if unset)."""
+    for d in yaml.safe_load_all(open(f"{work}/stack.yaml")):
+        if d and d["kind"] in ("DaemonSet", "StatefulSet", "Deployment") and d["metadata"]["name"] == name:
+            print(d["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30))
+            return
+    die(f"no workload {name} in the rendered stack")
 
 
 def api(work, port):
@@ -550,11 +560,13 @@ def summary(work):
         logs[name] = n
     outage = json.load(open(f"{work}/outage.json")) if os.path.exists(f"{work}/outage.json") else {}
     delivery = json.load(open(f"{work}/delivery.json"))
+    events = open(f"{work}/events.log").read().splitlines() if os.path.exists(f"{work}/events.log") else []
+    killed = [e.split("s ", 1)[1].split(" did not exit")[0] for e in events if "did not exit" in e]
     out = dict(params, **outage, written=counts["written"], received=counts["received_unique"], lost=counts["lost"],
                dup=counts["dup"], complete_after_drain_s=counts["complete_after_drain_s"], lost_ranges=[f"{r['from']}-{r['to']}" for r in counts["lost_ranges"]][:20],
                rotations=w["rotations"], agent_peak_rss_mib=round(peaks.get("rss_hwm_kib", 0) / 1024, 1),
                peak_buffer_bytes=peaks.get("buffer_bytes"), buffer_dir_is=peaks.get("buffer_is"),
-               metrics=m, held_at_end=held, delivery=delivery, log_lines=logs, work=work)
+               metrics=m, held_at_end=held, sigkilled=killed, delivery=delivery, log_lines=logs, work=work)
     if counts["lost"] and any(held.values()):
         print(f"note: {agent} still holds {held} at the end: some lost ids may arrive later (raise DRAIN)")
     print(json.dumps(out, separators=(",", ":")))
@@ -563,5 +575,5 @@ def summary(work):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"prepare": prepare, "api": api, "writer": writer, "sample": sample, "metrics": metrics,
+    {"prepare": prepare, "grace": grace, "api": api, "writer": writer, "sample": sample, "metrics": metrics,
      "count": count, "summary": summary}[cmd](*args)

@@ -18,8 +18,10 @@
 # need PORT_BASEs at least 6 apart (e.g. 31000, 31010, 31020).
 #
 # Timeline: Loki up, agent up, writer starts; +WARM: Loki gets SIGTERM (waited for);
-# with RESTART_AGENT=1 the agent gets SIGTERM at DOWN/2 into the outage and is started
-# again with the same config, positions, DBs and buffer dirs; +DOWN: Loki starts again;
+# with RESTART_AGENT=1 the agent gets SIGTERM at DOWN/2 into the outage (SIGKILL after the
+# rendered DaemonSet's terminationGracePeriodSeconds, as kubelet would) and is started
+# again with the same config, positions, DBs and buffer dirs; DOWN seconds after Loki
+# exited: Loki starts again (Loki too gets its StatefulSet's grace period to exit);
 # AFTER seconds later the writer stops; then Loki is polled every 10 s until every id is
 # there (and the count held for one poll) or DRAIN seconds passed. Loki takes ~15-20 s to
 # stop and to get ready again, so it is unavailable for a little longer than DOWN
@@ -76,9 +78,14 @@ start_loki() {
   tail -20 "$work/loki.log"; echo "Loki did not get ready (log: $work/loki.log)" >&2; exit 2
 }
 
+sleep_until() {
+  local left=$(($1 - SECONDS))
+  if [ "$left" -gt 0 ]; then sleep "$left"; fi
+}
+
 # SIGTERM, then wait for the exit (SIGKILL after TIMEOUT seconds, said loudly).
 stop() {
-  local pid=$1 what=$2 timeout=${3:-180} _
+  local pid=$1 what=$2 timeout=$3 _
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq "$timeout"); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
   if kill -0 "$pid" 2>/dev/null; then
@@ -148,6 +155,10 @@ main() {
   helper=(python3 "$work/real-outage.py")
   "$fn" render -f "$config" >"$work/stack.yaml"
   "${helper[@]}" prepare "$work" "$agent" "$base"
+  # The rendered terminationGracePeriodSeconds: how long kubelet waits after SIGTERM.
+  local agent_grace loki_grace
+  agent_grace=$("${helper[@]}" grace "$work" "$agent")
+  loki_grace=$("${helper[@]}" grace "$work" loki)
   local render
   render=$(sha256sum "$work/stack.yaml" | cut -c1-12)
   printf '{"agent":"%s","config":"%s","render":"%s","down":%s,"warm":%s,"after":%s,"drain":%s,"rate":%s,"rotate_kib":%s,"restart_agent":%s,"port_base":%s}\n' \
@@ -170,21 +181,20 @@ main() {
   snapshot before-outage loki >/dev/null
   event "Loki: SIGTERM"
   outage_start=$SECONDS
-  stop "$loki_pid" Loki
+  stop "$loki_pid" Loki "$loki_grace"
   loki_pid=''
   event "Loki stopped; down for ${down}s"
+  local down_from=$SECONDS
   if [ "$restart_agent" = 1 ]; then
-    sleep $((down / 2))
+    sleep_until $((down_from + down / 2))
     snapshot before-agent-restart
-    event "$agent: SIGTERM"
-    stop "$agent_pid" "$agent" 120
+    event "$agent: SIGTERM (SIGKILL after the DaemonSet's grace period, ${agent_grace}s, as kubelet does)"
+    stop "$agent_pid" "$agent" "$agent_grace"
     event "$agent stopped; starting it again"
     start_agent
     event "$agent started again (pid $agent_pid)"
-    sleep $((down - down / 2))
-  else
-    sleep "$down"
   fi
+  sleep_until $((down_from + down))
   snapshot before-loki-restart
   start_loki
   event "Loki ready again"
