@@ -560,10 +560,15 @@ def summary(work):
         logs[name] = n
     outage = json.load(open(f"{work}/outage.json")) if os.path.exists(f"{work}/outage.json") else {}
     delivery = json.load(open(f"{work}/delivery.json"))
+    # Lines Loki's distributor took in (its counter restarts with Loki: the sum of the
+    # snapshots just before the outage and at the end). More than the unique ids received
+    # means lines pushed twice that Loki merged (same timestamp and line): hidden duplicates.
+    pushed = [metric_sum(f"{work}/metrics-{k}.txt", "loki_distributor_lines_received_total") for k in ("before-outage", "final")]
+    pushed = None if None in pushed else int(sum(pushed))
     events = open(f"{work}/events.log").read().splitlines() if os.path.exists(f"{work}/events.log") else []
     killed = [e.split("s ", 1)[1].split(" did not exit")[0] for e in events if "did not exit" in e]
     out = dict(params, **outage, written=counts["written"], received=counts["received_unique"], lost=counts["lost"],
-               dup=counts["dup"], complete_after_drain_s=counts["complete_after_drain_s"], lost_ranges=[f"{r['from']}-{r['to']}" for r in counts["lost_ranges"]][:20],
+               dup=counts["dup"], loki_lines_received=pushed, complete_after_drain_s=counts["complete_after_drain_s"], lost_ranges=[f"{r['from']}-{r['to']}" for r in counts["lost_ranges"]][:20],
                rotations=w["rotations"], agent_peak_rss_mib=round(peaks.get("rss_hwm_kib", 0) / 1024, 1),
                peak_buffer_bytes=peaks.get("buffer_bytes"), buffer_dir_is=peaks.get("buffer_is"),
                metrics=m, held_at_end=held, sigkilled=killed, delivery=delivery, log_lines=logs, work=work)

@@ -39,7 +39,9 @@
 # by Promtail's last process; Fluent Bit's buffered chunks), i.e. ids that may come later,
 # and complete_after_drain_s how long after the writer stopped the last id arrived.
 # Exit 0 if nothing was lost or duplicated, 1 otherwise, 2 on a harness error.
-# Duplicates with the same timestamp and line are merged by Loki and cannot be seen here.
+# Duplicates with the same timestamp and line are merged by Loki and cannot be counted by
+# id: loki_lines_received (Loki's distributor counter, summed over both Loki processes)
+# above the unique ids received shows them.
 # Everything (logs, configs, samples.csv, counts.json, events.log) stays in the work dir.
 #
 # Binaries: LOKI (default /opt/build/bin/loki, 3.7), PROMTAIL (/opt/build/bin/promtail, 3.6),
