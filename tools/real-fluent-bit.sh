@@ -57,37 +57,8 @@ for name, content in [("token", "test-token"), ("ca.crt", ""), ("namespace", "lo
     open(f"{work}/{name}", "w").write(content)
 PY
 sed -i "s|path: .*runtime-config.yaml|path: $work/runtime-config.yaml|" "$work/loki.yaml"
-# The stand-in API: GET /api/v1/namespaces/NS/pods/POD and /api/v1/namespaces/NS.
-python3 - "$work" >"$work/api.log" 2>&1 <<'PY' &
-import json, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-work = sys.argv[1]
-objects = json.load(open(f"{work}/kube-objects.json"))
-class API(BaseHTTPRequestHandler):
-    def do_GET(self):
-        parts = self.path.split("?")[0].strip("/").split("/")
-        body = None
-        if parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 6 and parts[4] == "pods":
-            ns, pod = parts[3], parts[5]
-            o = objects["pods"].get(f"{ns}/{pod}")
-            if o:
-                body = {"kind": "Pod", "apiVersion": "v1",
-                        "metadata": {"name": pod, "namespace": ns, "uid": f"uid-{pod}", "labels": o["labels"],
-                                     "annotations": o["annotations"], "ownerReferences": o["ownerReferences"]},
-                        "spec": {"nodeName": "talos-cp-1", "containers": [{"name": o["container"], "image": "example/x:1"}]},
-                        "status": {"podIP": "10.244.0.9", "containerStatuses": [
-                            {"name": o["container"], "image": "example/x:1", "imageID": "example/x@sha256:0", "containerID": "containerd://abc"}]}}
-        elif parts[:3] == ["api", "v1", "namespaces"] and len(parts) == 4:
-            body = {"kind": "Namespace", "apiVersion": "v1",
-                    "metadata": {"name": parts[3], "labels": {}, "annotations": objects["namespaces"].get(parts[3], {})}}
-        data = json.dumps(body or {"kind": "Status", "code": 404}).encode()
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-ThreadingHTTPServer(("127.0.0.1", 18080), API).serve_forever()
-PY
+# The stand-in API (GET /api/v1/namespaces/NS/pods/POD and /api/v1/namespaces/NS).
+python3 tools/real-outage.py api "$work" 18080 >"$work/api.log" 2>&1 &
 "$LOKI" -config.file="$work/loki.yaml" >"$work/loki.log" 2>&1 &
 for _ in $(seq 60); do curl -sf localhost:3100/ready >/dev/null && break; sleep 1; done
 curl -sf localhost:3100/ready >/dev/null || { tail -20 "$work/loki.log"; exit 1; }

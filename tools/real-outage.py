@@ -246,7 +246,9 @@ def grace(work, name):
 
 
 def api(work, port):
-    """GET /api/v1/namespaces/NS/pods/POD and /api/v1/namespaces/NS (tools/real-fluent-bit.sh's stand-in)."""
+    """The stand-in Kubernetes API for Fluent Bit's kubernetes filter (also run by
+    tools/real-fluent-bit.sh): GET /api/v1/namespaces/NS/pods/POD and /api/v1/namespaces/NS,
+    from WORK/kube-objects.json (tools/talos-logs.py)."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     objects = json.load(open(f"{work}/kube-objects.json"))
 
@@ -262,7 +264,7 @@ def api(work, port):
                 o = objects["pods"].get(f"{ns}/{pod}")
                 if o:
                     body = {"kind": "Pod", "apiVersion": "v1",
-                            "metadata": {"name": pod, "namespace": ns, "uid": UID, "labels": o["labels"],
+                            "metadata": {"name": pod, "namespace": ns, "uid": f"uid-{pod}", "labels": o["labels"],
                                          "annotations": o["annotations"], "ownerReferences": o["ownerReferences"]},
                             "spec": {"nodeName": NODE, "containers": [{"name": o["container"], "image": "example/x:1"}]},
                             "status": {"podIP": "10.244.0.9", "containerStatuses": [

@@ -240,6 +240,19 @@ pub fn fixture_stacks() -> Vec<(String, String)> {
     out
 }
 
+/// Every LokiStack the tests render: `base`, `overlays/<name>` (patches applied) and the
+/// fixtures (`stacks-<name>`), as `(name, LokiStack text)`.
+pub fn every_stack() -> Vec<(String, String)> {
+    let mut configs = vec![("base".to_owned(), resolved_config("base"))];
+    configs.extend(overlays().into_iter().map(|o| {
+        let name = format!("overlays/{o}");
+        let config = resolved_config(&name);
+        (name, config)
+    }));
+    configs.extend(fixture_stacks());
+    configs
+}
+
 /// The overlays shipped in the repo.
 pub fn overlays() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(stack_dir().join("overlays"))

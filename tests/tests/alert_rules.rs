@@ -19,7 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
-use e2e::{Output, cmd, docs, fixture_stacks, overlays, resolved_config, root, run, run_fn};
+use e2e::{Output, cmd, docs, root, run, run_fn};
 use serde_json::Value;
 
 /// Which stack each scenario file is written for: (file in tests/data/promtool/, LokiStack
@@ -140,13 +140,7 @@ fn delivery_alert_scenarios_pass_promtool_test_rules() {
 #[test]
 fn every_rendered_prometheus_rule_passes_promtool_check_rules() {
     let promtool = promtool();
-    let mut configs = vec![("base".to_owned(), resolved_config("base"))];
-    configs.extend(
-        overlays()
-            .into_iter()
-            .map(|o| (o.clone(), resolved_config(&format!("overlays/{o}")))),
-    );
-    configs.extend(fixture_stacks());
+    let configs = e2e::every_stack();
     assert!(configs.len() >= 10, "{}", configs.len());
 
     let dir = tempfile::tempdir().unwrap();

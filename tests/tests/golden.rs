@@ -7,18 +7,12 @@
     clippy::indexing_slicing
 )]
 
-use e2e::{fixture_stacks, overlays, resolved_config, root, run_fn};
+use e2e::{root, run_fn};
 
 #[test]
 fn golden_rendered_stacks() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut configs: Vec<(String, String)> = vec![("base".to_owned(), resolved_config("base"))];
-    configs.extend(overlays().into_iter().map(|o| {
-        let name = format!("overlays/{o}");
-        let config = resolved_config(&name);
-        (name, config)
-    }));
-    configs.extend(fixture_stacks());
+    let configs = e2e::every_stack();
     let mut stale = Vec::new();
     for (name, config) in configs {
         let out = run_fn(&["render", "-f", "-"], Some(config.as_bytes()))

@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use e2e::{docs, fixture_stacks, overlays, resolved_config, run_fn};
+use e2e::{docs, run_fn};
 use serde_json::Value;
 
 fn render(config: &str) -> Vec<Value> {
@@ -29,13 +29,7 @@ fn selects(monitor: &Value, service: &Value) -> bool {
 
 #[test]
 fn every_component_is_scraped_once_with_the_mixin_labels() {
-    let mut configs = vec![("base".to_owned(), resolved_config("base"))];
-    configs.extend(
-        overlays()
-            .into_iter()
-            .map(|o| (o.clone(), resolved_config(&format!("overlays/{o}")))),
-    );
-    configs.extend(fixture_stacks());
+    let mut configs = e2e::every_stack();
     // HelmRelease output: the Loki Services are the chart's; tests/tests/helm_chart.rs
     // checks each monitor against the chart's own renders.
     configs.retain(|(_, c)| !c.contains("output: HelmRelease"));

@@ -8,24 +8,14 @@
     clippy::indexing_slicing
 )]
 
-use e2e::{
-    cmd, copy_dir, fixture_stacks, overlays, read_tree, resolved_config, root, run, run_fn,
-    stack_dir, tool,
-};
+use e2e::{cmd, copy_dir, read_tree, resolved_config, root, run, run_fn, stack_dir, tool};
 use serde_json::Value;
 
 /// A fixed date, so that golden plans do not change with the calendar.
 const TODAY: &str = "2026-05-01";
 
 fn configs() -> Vec<(String, String)> {
-    let mut configs: Vec<(String, String)> = vec![("base".to_owned(), resolved_config("base"))];
-    configs.extend(overlays().into_iter().map(|o| {
-        let name = format!("overlays/{o}");
-        let config = resolved_config(&name);
-        (name, config)
-    }));
-    configs.extend(fixture_stacks());
-    configs
+    e2e::every_stack()
 }
 
 #[test]

@@ -403,15 +403,7 @@ fn the_invariants_catch_broken_stacks() {
 /// The repository's own stacks keep the invariants too.
 #[test]
 fn the_repository_stacks_keep_the_invariants() {
-    let mut configs: Vec<(String, String)> =
-        vec![("base".to_owned(), e2e::resolved_config("base"))];
-    configs.extend(
-        e2e::overlays()
-            .into_iter()
-            .map(|o| (o.clone(), e2e::resolved_config(&format!("overlays/{o}")))),
-    );
-    configs.extend(e2e::fixture_stacks());
-    for (name, config) in configs {
+    for (name, config) in e2e::every_stack() {
         let objects = render_plain(&config, None, PlainTarget::Apply)
             .unwrap()
             .objects;
