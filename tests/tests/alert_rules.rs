@@ -149,7 +149,7 @@ fn every_rendered_prometheus_rule_passes_promtool_check_rules() {
         let rules = prometheus_rules(name, config);
         assert!(!rules.is_empty(), "{name}: no PrometheusRule rendered");
         for (id, spec) in rules {
-            let file = format!("{name}-{}.yaml", id.replace('/', "-"));
+            let file = format!("{name}-{id}.yaml").replace('/', "-");
             write_rule_file(&dir.path().join(&file), &spec);
             files.push(file);
         }
