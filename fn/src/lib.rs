@@ -14,6 +14,7 @@
 pub mod collection;
 pub mod config;
 pub mod diagnostic;
+pub mod graph;
 pub mod krm;
 pub mod plan;
 pub mod render;

@@ -4,6 +4,7 @@
 //! * `render -f FILE|-`: plain YAML of the stack, for `kubectl apply -f -`;
 //! * `render -f FILE|- --out-dir DIR`: the stack as a directory for GitOps (`out_dir.rs`);
 //! * `plan -f FILE|- [--from PREVIOUS]`: what the config deploys and what changes;
+//! * `graph -f FILE|-`: the deployed topology as a Mermaid flowchart;
 //! * `schema`: the JSON Schema of a LokiStack config, for editors and validators;
 //! * one path argument: kustomize legacy exec plugin (argv[1] is the config file).
 
@@ -21,6 +22,7 @@ use loki_stack_fn::{
     yaml::MAX_DOCUMENT_BYTES,
 };
 
+mod graph_cli;
 mod plan_cli;
 
 const HELP: &str = "\
@@ -49,6 +51,12 @@ USAGE:
                                        (an earlier render or `kubectl get -o yaml` of the live
                                        objects), every change, refused / warning / info.
                                        Exit 1 when a change is refused.
+    loki-stack-fn graph -f FILE        The deployed topology as a Mermaid flowchart (paste it in
+                                       a ```mermaid block): the workloads with their replicas,
+                                       the Services, every connection the rendered network
+                                       policies allow (solid arrows, with the ports), the
+                                       object store and the Secrets the stack reads but does
+                                       not render (dotted). FILE '-' reads stdin.
     loki-stack-fn schema               JSON Schema (draft-07) of the LokiStack config on stdout
                                        (the repository's schema/lokistack.schema.json).
     loki-stack-fn CONFIG_FILE          kustomize legacy exec plugin protocol (what
@@ -103,6 +111,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
             ))),
         },
         Some("plan") => plan_cli::run(args.get(1..).unwrap_or_default()),
+        Some("graph") => graph_cli::run(args.get(1..).unwrap_or_default()),
         Some("schema") if args.len() == 1 => {
             write_stdout(&loki_stack_fn::spec::schema::to_pretty_string())?;
             Ok(ExitCode::SUCCESS)
