@@ -78,6 +78,9 @@ struct Pending {
     to: End,
     policy: bool,
     label: String,
+    /// Whether its sets of workloads may become boxes (those of policies and Services;
+    /// the readers of a Secret are drawn to a box only if one is there anyway).
+    boxes: bool,
 }
 
 pub fn build(objects: &[Value]) -> Graph {
@@ -134,6 +137,7 @@ pub fn build(objects: &[Value]) -> Graph {
             to,
             policy: true,
             label: ports.join(", "),
+            boxes: true,
         });
     }
     for (node_id, rs) in roles {
@@ -143,28 +147,33 @@ pub fn build(objects: &[Value]) -> Graph {
     }
     g.services(objects, &mut nodes, &mut pending);
     g.stores(objects, &mut nodes, &mut pending);
-    for w in &g.workloads {
+    // One edge per Secret and way of reading it, to the readers together.
+    let mut readers: BTreeMap<(&str, &str), BTreeSet<usize>> = BTreeMap::new();
+    for (i, w) in g.workloads.iter().enumerate() {
         for (name, how) in &w.secrets {
-            if rendered_secrets.contains(&(w.namespace.as_str(), name.as_str())) {
-                continue;
+            if !rendered_secrets.contains(&(w.namespace.as_str(), name.as_str())) {
+                readers.entry((name, how)).or_default().insert(i);
             }
-            let node_id = id("secret", name);
-            nodes.entry(node_id.clone()).or_insert_with(|| Node {
-                id: node_id.clone(),
-                shape: Shape::Secret,
-                lines: vec![
-                    format!("Secret {name}"),
-                    "not rendered: the site's".to_owned(),
-                ],
-                inside: true,
-            });
-            pending.push(Pending {
-                from: End::Node(node_id),
-                to: End::Node(w.id.clone()),
-                policy: false,
-                label: how.to_string(),
-            });
         }
+    }
+    for ((name, how), set) in readers {
+        let node_id = id("secret", name);
+        nodes.entry(node_id.clone()).or_insert_with(|| Node {
+            id: node_id.clone(),
+            shape: Shape::Secret,
+            lines: vec![
+                format!("Secret {name}"),
+                "not rendered: the site's".to_owned(),
+            ],
+            inside: true,
+        });
+        pending.push(Pending {
+            from: End::Node(node_id),
+            to: End::Set(set, format!("pods reading Secret {name}")),
+            policy: false,
+            label: how.to_owned(),
+            boxes: false,
+        });
     }
     g.nodes = nodes.into_values().collect();
     g.resolve(pending);
@@ -204,7 +213,7 @@ impl Graph {
             });
             return (End::Node(node_id), None);
         }
-        (End::Set(set, sel.describe()), part)
+        (End::Set(set, format!("pods {}", sel.describe())), part)
     }
 
     /// Services: a line of the one workload they select, else a node of their own.
@@ -250,6 +259,7 @@ impl Graph {
                         to,
                         policy: false,
                         label: "selects".to_owned(),
+                        boxes: true,
                     });
                 }
             }
@@ -316,6 +326,7 @@ impl Graph {
                 to: End::Node(node_id),
                 policy: false,
                 label: format!("{kind}: egress, not restricted"),
+                boxes: false,
             });
         }
     }
@@ -324,7 +335,7 @@ impl Graph {
     /// that overlaps a chosen one is drawn member by member) and the edges.
     fn resolve(&mut self, pending: Vec<Pending>) {
         let mut sets: BTreeMap<BTreeSet<usize>, String> = BTreeMap::new();
-        for p in &pending {
+        for p in pending.iter().filter(|p| p.boxes) {
             for end in [&p.from, &p.to] {
                 if let End::Set(s, title) = end
                     && s.len() > 1
@@ -354,7 +365,7 @@ impl Graph {
                 .map(|(i, _)| i);
             self.groups.push(Group {
                 id: format!("group_{}", self.groups.len() + 1),
-                title: format!("pods {}", title.replace("app.kubernetes.io/", "")),
+                title: title.replace("app.kubernetes.io/", ""),
                 members: set.clone(),
                 parent,
             });
