@@ -1,5 +1,6 @@
-# loki-stack-fn. The two commands that matter:
+# loki-stack-fn. The commands that matter:
 #   make render [ENV=local]   build, then print the rendered stack of an overlay
+#   make graph [ENV=local]    build, then print the overlay's topology as a Mermaid flowchart
 #   make test                 everything CI runs (installs its own tools first)
 # For GitOps (Flux): make rendered writes every overlay's stack to STACK/rendered/,
 # make check-rendered fails when the committed copy is stale (make ... STACK=DIR: another copy).
@@ -19,7 +20,7 @@ export PATH := $(CURDIR)/target/release:$(CACHE)/tools/bin:$(VENV)/bin:$(PATH)
 export LOKI_STACK_FN := $(CURDIR)/$(BIN)
 export LOKI_STACK_SHARED := $(abspath $(CURDIR)/../shared)
 
-.PHONY: render rendered check-rendered flux-artifact plan build install test lint tools deploy-tools lua python-tools kustomize wasm-target wasm-tools nginx prometheus-tools golden bench clean lock-python-tools wasm wasm-test
+.PHONY: render rendered check-rendered flux-artifact plan graph build install test lint tools deploy-tools lua python-tools kustomize wasm-target wasm-tools nginx prometheus-tools golden bench clean lock-python-tools wasm wasm-test
 
 ## render: build, then print the rendered stack of overlay $(ENV) (kubectl + legacy plugin form)
 render: build $(PLUGIN)
@@ -50,6 +51,13 @@ plan: build
 	@test -d "$(OVERLAY)/config" || { echo "no overlay $(ENV): try one of: $$(ls $(STACK)/overlays)" >&2; exit 2; }
 	@command -v kubectl >/dev/null || { echo "make plan needs kubectl on PATH" >&2; exit 2; }
 	@kubectl kustomize $(OVERLAY)/config | $(BIN) plan -f - $(if $(FROM),--from $(FROM)) $(if $(OUTPUT),--output $(OUTPUT)) $(if $(TODAY),--today $(TODAY))
+
+## graph: build, then print the topology of overlay $(ENV) as a Mermaid flowchart (workloads,
+## Services, the flows its network policies allow, object store, external Secrets)
+graph: build
+	@test -d "$(OVERLAY)/config" || { echo "no overlay $(ENV): try one of: $$(ls $(STACK)/overlays)" >&2; exit 2; }
+	@command -v kubectl >/dev/null || { echo "make graph needs kubectl on PATH" >&2; exit 2; }
+	@kubectl kustomize $(OVERLAY)/config | $(BIN) graph -f -
 
 build:
 	@cargo build --release --locked --quiet --bin loki-stack-fn
