@@ -1,12 +1,5 @@
 //! `loki-stack-fn graph` through the real binary: golden pictures of base, every overlay
 //! and fixture, their completeness against the rendered objects, `make graph`, errors.
-//!
-//! The rule the completeness test checks: every workload rendered (Deployment, StatefulSet,
-//! DaemonSet, HelmRelease) is a node; the solid arrows, with each box (`subgraph`) taken
-//! as the workloads drawn inside it, are exactly the `(from, to workload, port)` flows the
-//! rendered NetworkPolicies / CiliumNetworkPolicies allow (Prometheus' scrapes included:
-//! policies allow them too); dotted arrows start at a Secret or Service node or end at
-//! the object store, never join two workloads or outside peers.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -299,6 +292,12 @@ fn drawn(c: &Chart, pods: &[Pods]) -> BTreeSet<Flow> {
     out
 }
 
+/// The rule: every workload rendered (Deployment, StatefulSet,
+/// DaemonSet, HelmRelease) is a node; the solid arrows, with each box (`subgraph`) taken
+/// as the workloads drawn inside it, are exactly the `(from, to workload, port)` flows the
+/// rendered NetworkPolicies / CiliumNetworkPolicies allow (Prometheus' scrapes included:
+/// policies allow them too); dotted arrows start at a Secret or Service node or end at
+/// the object store, never join two workloads or outside peers.
 #[test]
 fn every_workload_is_drawn_and_the_arrows_are_exactly_the_allowed_flows() {
     for (name, config) in e2e::every_stack() {
