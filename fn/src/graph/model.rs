@@ -427,3 +427,24 @@ fn loki_store(config: &Value) -> Option<(String, String)> {
             .map(|b| (kind.to_owned(), b.to_owned()))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ROLES;
+    use crate::render::network as net;
+
+    #[test]
+    fn the_roles_name_the_rendered_policies() {
+        let names: Vec<&str> = ROLES.iter().map(|(p, _)| *p).collect();
+        assert_eq!(
+            names,
+            [
+                net::ALLOW_QUERY,
+                net::ALLOW_METRICS,
+                net::ALLOW_PROMTAIL_METRICS,
+                net::ALLOW_FLUENT_BIT_METRICS,
+                net::ALLOW_EXPOSURE
+            ]
+        );
+    }
+}

@@ -234,3 +234,47 @@ fn config_map_refs(v: &Value, out: &mut BTreeSet<String>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn sel(v: Value) -> Selector {
+        Selector::read(&v)
+    }
+
+    #[test]
+    fn selectors_and_the_pods_of_a_chart() {
+        let release = json!({
+            "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": "logs", "namespace": "observability"},
+            "spec": {"releaseName": "logs", "chart": {"spec": {"chart": "loki", "version": "1"}},
+                     "values": {"deploymentMode": "SingleBinary", "singleBinary": {"replicas": 1},
+                                "read": {"replicas": 0},
+                                "loki": {"storage": {"type": "gcs", "bucketNames": {"chunks": "b"}}},
+                                "gateway": {"basicAuth": {"existingSecret": "auth"}}}}
+        });
+        let w = workloads(&[release]).remove(0);
+        assert_eq!(w.id, "helm_logs");
+        assert_eq!(w.details[1..], ["SingleBinary:", "singleBinary × 1"]);
+        assert_eq!(w.chart_store, Some(("gcs".to_owned(), "b".to_owned())));
+        assert!(w.secrets.contains(&("auth".to_owned(), "existingSecret")));
+        let loki = json!({"app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "logs"});
+        assert_eq!(w.selects(&sel(json!({ "matchLabels": loki }))), Some(None));
+        let mut gateway = loki.clone();
+        gateway["app.kubernetes.io/component"] = json!("gateway");
+        let part = w.selects(&sel(json!({ "matchLabels": gateway })));
+        assert_eq!(part, Some(Some("gateway".to_owned())));
+        let other = json!({"app.kubernetes.io/name": "promtail"});
+        assert_eq!(w.selects(&sel(json!({ "matchLabels": other }))), None);
+        let expr = sel(json!({"matchExpressions": [
+            {"key": "tier", "operator": "NotIn", "values": ["x"]},
+            {"key": "app", "operator": "Exists"}]}));
+        let labels = |l: Value| sel(json!({ "matchLabels": l })).labels;
+        assert!(expr.matches(&labels(json!({"app": "a"}))));
+        assert!(!expr.matches(&labels(json!({"app": "a", "tier": "x"}))));
+        assert!(!expr.matches(&labels(json!({"tier": "y"}))));
+    }
+}
