@@ -14,13 +14,13 @@ use serde_json::Value;
 
 use super::disruption::component_of;
 use super::labels;
+use super::meta::to_value;
 use super::meta::{annotate, checkov_skips, object_meta};
 use super::names::{self, MEMCACHED_PORT, MEMCACHED_PORT_NAME};
 use super::pod::{
     container_port, hardened_container, placement, requirements, runtime_default_seccomp,
     service_port,
 };
-use super::to_value;
 use crate::spec::Resolved;
 use crate::spec::resolved::{Cache, Part};
 
@@ -126,7 +126,7 @@ fn stateful_set(r: &Resolved, part: Part, cache: &Cache) -> StatefulSet {
             "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
         ),
     ];
-    skips.extend(super::network::checkov_skip(r));
+    skips.extend(super::meta::checkov_skip(r));
     checkov_skips(&mut meta, &skips);
     StatefulSet {
         metadata: meta,

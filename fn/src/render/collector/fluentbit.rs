@@ -10,9 +10,9 @@ use super::{PodParts, field_env, files, host_path, log_dir, name, security_conte
 use crate::config::fluentbit as cfg;
 use crate::render::labels;
 use crate::render::meta::object_meta;
+use crate::render::meta::to_value;
 use crate::render::names::HTTP_METRICS;
 use crate::render::pod::{container_port, empty_dir, mount, requirements};
-use crate::render::to_value;
 use crate::spec::Resolved;
 
 /// `fluent-bit.yaml` and `pipeline.lua`.

@@ -31,10 +31,10 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use super::labels::{self, Component};
+use super::meta::to_value;
 use super::meta::{annotate, checkov_skips, checksum, object_meta};
 use super::names::HTTP_METRICS;
 use super::pod::{hardened_container, http_get, runtime_default_seccomp, service_port};
-use super::to_value;
 use crate::collection;
 use crate::spec::Resolved;
 use crate::spec::collector::CollectorKind;
@@ -256,7 +256,7 @@ fn checkov_skip_list(r: &Resolved) -> Vec<(&'static str, &'static str)> {
             "host network only to receive Talos' own logs on the node's loopback (spec.collector.talos.receiver); the receiver listens on 127.0.0.1 only",
         ));
     }
-    skips.extend(super::network::checkov_skip(r));
+    skips.extend(super::meta::checkov_skip(r));
     skips
 }
 

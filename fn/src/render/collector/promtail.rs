@@ -9,9 +9,9 @@ use super::{
 use crate::config::promtail as cfg;
 use crate::render::labels;
 use crate::render::meta::object_meta;
+use crate::render::meta::to_value;
 use crate::render::names::{HTTP_METRICS, PROMTAIL};
 use crate::render::pod::{container_port, empty_dir, mount, requirements};
-use crate::render::to_value;
 use crate::spec::Resolved;
 
 pub fn config_file(r: &Resolved) -> Result<String, String> {

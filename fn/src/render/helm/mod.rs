@@ -16,7 +16,7 @@ mod tests;
 
 use serde_json::Value;
 
-use super::to_value;
+use super::meta::to_value;
 use crate::spec::Resolved;
 
 /// The chart: `loki` of grafana-community/helm-charts (the OSS chart moved there from

@@ -21,8 +21,8 @@ use serde_json::Value;
 
 use super::labels::{self, Component};
 use super::meta::object_meta;
+use super::meta::to_value;
 use super::names::{LOKI, LOKI_RUNTIME};
-use super::to_value;
 use crate::config::loki as cfg;
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;

@@ -22,13 +22,13 @@ use super::services::{MEMBERLIST_LABEL, ZONE_LABEL, zone_key};
 use super::{Files, component};
 use crate::config::loki as cfg;
 use crate::render::labels::{self, Labels};
+use crate::render::meta::to_value;
 use crate::render::meta::{annotate, checkov_skips, object_meta};
 use crate::render::names::{self, GRPC, HTTP_METRICS, LOKI, LOKI_RUNTIME};
 use crate::render::pod::{
     config_map_volume, container_port, empty_dir, hardened_container, http_get, mount, placement,
     requirements, runtime_default_seccomp,
 };
-use crate::render::to_value;
 use crate::spec::Resolved;
 use crate::spec::resolved::{Backend, Part, Workload};
 
@@ -304,7 +304,7 @@ fn skips(r: &Resolved, meta: &mut ObjectMeta) {
             "S3 keys reach Loki as environment variables from the referenced Secret, the way its S3 client reads them; prefer workload identity",
         ));
     }
-    list.extend(super::super::network::checkov_skip(r));
+    list.extend(super::super::meta::checkov_skip(r));
     checkov_skips(meta, &list);
 }
 
