@@ -13,6 +13,7 @@
 
 pub mod collection;
 pub mod config;
+pub mod contract;
 pub mod diagnostic;
 pub mod krm;
 pub mod plan;

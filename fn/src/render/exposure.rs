@@ -16,7 +16,7 @@ use super::gateway::component;
 use super::labels;
 use super::meta::object_meta;
 use super::meta::to_value;
-use super::names::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
+use crate::contract::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
 use crate::spec::Resolved;
 use crate::spec::resolved::{self as spec, Gateway, Part};
 

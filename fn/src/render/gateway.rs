@@ -29,12 +29,12 @@ use serde_json::Value;
 use super::labels::{self, Component};
 use super::meta::to_value;
 use super::meta::{annotate, checkov_skips, checksum, object_meta};
-use super::names::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
 use super::pod::{
     config_map_volume, container_port, empty_dir, hardened_container, http_get, mount, placement,
     requirements, runtime_default_seccomp, service_port,
 };
 use crate::config::nginx as cfg;
+use crate::contract::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
 use crate::spec::Resolved;
 use crate::spec::resolved::{BasicAuth, Gateway, Part};
 

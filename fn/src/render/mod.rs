@@ -17,7 +17,6 @@ pub mod labels;
 pub mod loki;
 pub mod meta;
 pub mod monitoring;
-pub mod names;
 pub mod namespace;
 pub mod network;
 #[cfg(test)]
@@ -191,6 +190,7 @@ fn sort(objects: &mut [Value]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract as names;
 
     fn render_spec(spec: &str) -> Vec<Value> {
         let doc: Value = crate::yaml::from_str(&format!(

@@ -26,7 +26,7 @@ use super::labels::{self, Labels};
 use super::loki::MEMBERLIST_LABEL;
 use super::meta::object_meta;
 use super::meta::to_value;
-use super::names::{
+use crate::contract::{
     GATEWAY_HTTP, GRPC, HTTP_METRICS, LOKI, LOKI_HTTP_PORT, MEMBERLIST_PORT, MEMBERLIST_PORT_NAME,
     MEMCACHED_PORT, MEMCACHED_PORT_NAME,
 };

@@ -108,6 +108,23 @@ impl Part {
         }
     }
 
+    /// The workload and ClusterIP Service of a part: `loki` for the single binary,
+    /// `loki-<component>` otherwise (the upstream chart's names).
+    pub fn service(self) -> String {
+        use crate::contract::{GATEWAY, LOKI};
+        match self {
+            Part::SingleBinary => LOKI.to_owned(),
+            Part::Gateway => GATEWAY.to_owned(),
+            other => format!("{LOKI}-{}", other.role()),
+        }
+    }
+
+    /// The headless Service of a part (every pod's address, for gRPC clients and
+    /// StatefulSet pod DNS).
+    pub fn headless(self) -> String {
+        format!("{}-headless", self.service())
+    }
+
     /// The key under `spec.components`.
     pub fn field(self) -> &'static str {
         match self {
@@ -490,9 +507,8 @@ impl Resolved {
     /// upstream chart's with `fullnameOverride` = the stack name (`<name>`,
     /// `<name>-<component>`) in HelmRelease output.
     pub fn service_name(&self, part: Part) -> String {
-        use crate::render::names;
         match self.output {
-            Output::Manifests => names::service(part),
+            Output::Manifests => part.service(),
             Output::HelmRelease => match part {
                 Part::SingleBinary => self.name.clone(),
                 other => format!("{}-{}", self.name, other.role()),
@@ -503,7 +519,7 @@ impl Resolved {
     /// In-cluster URL of Loki's HTTP API for readers (Grafana) and writers (Promtail):
     /// the gateway when there is one, else the component that serves the path.
     pub fn loki_url(&self) -> String {
-        use crate::render::names;
+        use crate::contract as names;
         if self.gateway.is_some() {
             return format!(
                 "http://{}",
@@ -528,7 +544,7 @@ impl Resolved {
 
     /// Where Promtail pushes (`.../loki/api/v1/push`).
     pub fn push_url(&self) -> String {
-        use crate::render::names;
+        use crate::contract as names;
         let base = if self.gateway.is_some() || self.mode == Mode::SingleBinary {
             self.loki_url()
         } else {

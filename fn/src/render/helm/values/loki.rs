@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::image;
+use super::components::image;
 use crate::config::loki as cfg;
 use crate::render::meta::to_value;
 use crate::spec::Resolved;
