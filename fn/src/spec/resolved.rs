@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
+pub use super::resources::{Amounts, Resources};
 use super::types::{
     LogLevel, Mode, OldLogs, Output, PolicyKind, Profile, Size, SseType, TolerationSpec,
 };
@@ -308,18 +309,6 @@ pub struct Ruler {
 pub struct Loki {
     pub image: String,
     pub log_level: LogLevel,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Resources {
-    pub requests: Amounts,
-    pub limits: Amounts,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Amounts {
-    pub cpu: Option<Quantity>,
-    pub memory: Option<Quantity>,
 }
 
 #[derive(Debug, Clone)]
