@@ -22,11 +22,11 @@ use e2e::modgraph::circles;
 /// The circles not yet broken (issue 18), each its modules separated by spaces: a circle
 /// found must lie inside one of these, and each of these must still be found (remove it
 /// once it is broken). Empty is the goal.
-const KNOWN: &[&str] = &[
-    "spec::collector spec::resolved spec::types spec::types::access spec::types::collector spec::types::observability spec::types::rules spec::types::storage spec::types::workloads",
-];
+const KNOWN: &[&str] = &[];
 
-/// [`KNOWN`] of the binary (main.rs and its modules).
+/// [`KNOWN`] of the binary (main.rs and its modules). Left for now: plan_cli.rs uses
+/// main.rs's `read_bounded`, `usage_error` (with HELP) and `write_stdout`, which belong in
+/// a module of their own once the `graph` subcommand has landed in main.rs.
 const KNOWN_BIN: &[&str] = &["crate plan_cli"];
 
 /// The circles of the crate at `root` not allowed by `known`, and the stale `known` ones.
