@@ -13,9 +13,11 @@
 
 pub mod collection;
 pub mod config;
+pub mod contract;
 pub mod diagnostic;
 pub mod graph;
 pub mod krm;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod rendered;
@@ -24,7 +26,10 @@ pub mod yaml;
 
 use serde_json::Value;
 
-use diagnostic::{Diagnostic, Diagnostics};
+pub use pipeline::{Plain, PlainTarget, render_plain};
+use pipeline::{generate, owned_guard};
+
+use diagnostic::Diagnostic;
 use krm::annotations;
 use krm::item::Item;
 use krm::result::{KrmResult, ResourceRef};
@@ -50,15 +55,6 @@ pub struct Output {
     /// on failure, for callers that go on working with them. (The package items pass
     /// through as text; the CLI exits instead of freeing these.)
     pub generated: Vec<Value>,
-}
-
-/// What [`render_plain`] produces: the YAML stream and the warnings for stderr.
-#[derive(Debug, Clone)]
-pub struct Plain {
-    pub yaml: String,
-    pub warnings: Vec<Diagnostic>,
-    /// The objects of `yaml` as values.
-    pub objects: Vec<Value>,
 }
 
 /// Runs the function on a ResourceList given as raw bytes: refuses oversized input and
@@ -225,96 +221,6 @@ fn earlier_output_hazards(
     } else {
         Err(errors)
     }
-}
-
-/// Who asked for plain YAML, which decides whether the render guard is included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlainTarget {
-    /// kustomize's legacy exec plugin protocol: the guard is included (kustomize drops it).
-    KustomizePlugin,
-    /// `loki-stack-fn render`: only objects to apply.
-    Apply,
-}
-
-/// Renders a LokiStack document (YAML or JSON) to a multi-document YAML stream.
-pub fn render_plain(
-    config_text: &str,
-    file: Option<&str>,
-    target: PlainTarget,
-) -> Result<Plain, Diagnostics> {
-    let config = parse_config(config_text, file)?;
-    let generated = generate(&config, file).map_err(Diagnostics)?;
-    let mut objects = generated.objects;
-    if target == PlainTarget::KustomizePlugin {
-        objects.push(owned_guard(&generated.owner));
-    }
-    let mut out = String::new();
-    for (i, o) in objects.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        out.push_str(&yaml::value_to_string(o));
-    }
-    Ok(Plain {
-        yaml: out,
-        warnings: generated.warnings,
-        objects,
-    })
-}
-
-/// Reads a LokiStack document (YAML or JSON); errors name `file`.
-fn parse_config(config_text: &str, file: Option<&str>) -> Result<Value, Diagnostics> {
-    let what = "a LokiStack config (apiVersion: lokistack.krm.dev/v1alpha1, kind: LokiStack)";
-    krm::resource_list::parse_document(config_text, what)
-        .map_err(|d| Diagnostics::from(d.in_file(file)))
-}
-
-struct Generated {
-    objects: Vec<Value>,
-    owner: String,
-    profile: &'static str,
-    mode: &'static str,
-    namespace: String,
-    warnings: Vec<Diagnostic>,
-    resolved: spec::Resolved,
-}
-
-/// Config document -> owned, sorted objects of the stack (no runner annotations).
-fn generate(config: &Value, file: Option<&str>) -> Result<Generated, Vec<Diagnostic>> {
-    let with_file = |ds: Vec<Diagnostic>| -> Vec<Diagnostic> {
-        ds.into_iter().map(|d| d.in_file(file)).collect()
-    };
-    let resolved = spec::parse(config).map_err(with_file)?;
-    let mut objects = render::render(&resolved).map_err(|e| with_file(vec![Diagnostic::new(e)]))?;
-    let config_ns = config
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str);
-    let owner = render::owner(config_ns, &resolved.name);
-    render::mark_owned(&mut objects, &owner);
-    objects.iter_mut().for_each(render::conventional_order);
-    Ok(Generated {
-        objects,
-        owner,
-        profile: match resolved.profile {
-            spec::types::Profile::Local => "local",
-            spec::types::Profile::Cloud => "cloud",
-        },
-        mode: match resolved.mode {
-            spec::types::Mode::SingleBinary => "SingleBinary",
-            spec::types::Mode::SimpleScalable => "SimpleScalable",
-            spec::types::Mode::Distributed => "Distributed",
-        },
-        namespace: resolved.namespace.clone(),
-        warnings: with_file(resolved.warnings.clone()),
-        resolved,
-    })
-}
-
-fn owned_guard(owner: &str) -> Value {
-    let mut g = render::guard::marker();
-    render::set_annotation(&mut g, render::OWNER_ANNOTATION, owner);
-    render::conventional_order(&mut g);
-    g
 }
 
 /// An error ResourceList: the input items unchanged, no generated items, error results.

@@ -59,8 +59,8 @@ pub fn is_generated(contents: &str) -> bool {
 /// Renders a LokiStack document into the files of its directory. Each object file is
 /// the header and then exactly the object as `render -f` prints it.
 pub fn render_dir(config_text: &str, file: Option<&str>) -> Result<RenderedDir, Diagnostics> {
-    let config = crate::parse_config(config_text, file)?;
-    let generated = crate::generate(&config, file).map_err(Diagnostics)?;
+    let config = crate::pipeline::parse_config(config_text, file)?;
+    let generated = crate::pipeline::generate(&config, file).map_err(Diagnostics)?;
     let header = header(&generated.owner);
     let mut seen = BTreeSet::new();
     let mut objects = Vec::with_capacity(generated.objects.len());

@@ -17,6 +17,7 @@ pub mod gitops;
 pub mod http;
 pub mod image;
 pub mod invariants;
+pub mod modgraph;
 pub mod netpol;
 pub mod nginx;
 

@@ -1,7 +1,11 @@
 //! Where things are in the scanner's input, by lines: the line an item starts on, where
 //! a token's line starts, whether lines can lose their indentation.
 
-use super::scan::{Fallback, Step};
+/// Why the input has to be parsed whole: a short phrase for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fallback(pub &'static str);
+
+pub(crate) type Step<T> = Result<T, Fallback>;
 
 /// Start of the line of a token at `pos` when only blanks precede it there; else `pos`
 /// (the end of input after a last line without a line break).

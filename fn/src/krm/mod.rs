@@ -10,3 +10,7 @@ pub mod result;
 pub mod scan;
 #[cfg(test)]
 mod scan_tests;
+
+/// The `apiVersion` and `kind` of a ResourceList.
+pub const API_VERSION: &str = "config.kubernetes.io/v1";
+pub const KIND: &str = "ResourceList";

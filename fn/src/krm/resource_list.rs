@@ -12,8 +12,7 @@ use super::scan;
 use crate::diagnostic::Diagnostic;
 use crate::spec::kind_of;
 
-pub const API_VERSION: &str = "config.kubernetes.io/v1";
-pub const KIND: &str = "ResourceList";
+pub use super::{API_VERSION, KIND};
 
 #[derive(Debug, Clone, Default)]
 pub struct ResourceList<'a> {

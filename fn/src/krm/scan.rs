@@ -20,8 +20,9 @@ use serde_json::Value;
 
 use super::annotations::{INTERNAL_PATH, PATH};
 use super::item::{Item, Meta, TextItem, write_shifted};
-use super::lines::{check_shift, entry_line, token_line_start};
-use super::resource_list::{API_VERSION, KIND};
+pub use super::lines::Fallback;
+use super::lines::{Step, check_shift, entry_line, token_line_start};
+use super::{API_VERSION, KIND};
 use crate::render::OWNER_ANNOTATION;
 
 /// Deepest nesting the scanner follows (the tree parser's limit is 200; deeper input is
@@ -30,18 +31,12 @@ pub const MAX_DEPTH: usize = 190;
 /// Most keys one item may have in all (the duplicate-key check holds them in memory).
 pub const MAX_KEYS: usize = 1 << 18;
 
-/// Why the input has to be parsed whole: a short phrase for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fallback(pub &'static str);
-
 /// A ResourceList as the scanner read it.
 #[derive(Debug)]
 pub struct Scanned<'a> {
     pub items: Vec<Item<'a>>,
     pub function_config: Option<Value>,
 }
-
-pub(crate) type Step<T> = Result<T, Fallback>;
 
 /// Reads `input` (YAML, with or without a byte-order mark) as a ResourceList whose items
 /// are kept as text.

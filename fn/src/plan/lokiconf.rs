@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::loki::{CONFIG_FILE, RUNTIME_CONFIG_FILE};
-use crate::render::names;
+use crate::contract as names;
 use crate::spec::duration::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

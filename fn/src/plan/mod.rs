@@ -70,10 +70,6 @@ impl Plan {
         s.push('\n');
         s
     }
-
-    pub fn to_text(&self, color: bool) -> String {
-        text::render(self, color)
-    }
 }
 
 /// The earlier objects: their text and where they came from (named in errors).
@@ -93,7 +89,7 @@ pub fn plan(
     let what = "a LokiStack config (apiVersion: lokistack.krm.dev/v1alpha1, kind: LokiStack)";
     let config = crate::krm::resource_list::parse_document(config_text, what)
         .map_err(|d| Diagnostics::from(d.in_file(file)))?;
-    let generated = crate::generate(&config, file).map_err(Diagnostics)?;
+    let generated = crate::pipeline::generate(&config, file).map_err(Diagnostics)?;
     let changes = match earlier {
         None => None,
         Some(e) => {

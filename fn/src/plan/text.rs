@@ -444,6 +444,13 @@ fn change(out: &mut Out, c: &Change) {
 }
 
 /// The whole plan as text.
+impl Plan {
+    /// The plan as text for a terminal (`color`: ANSI colours).
+    pub fn to_text(&self, color: bool) -> String {
+        render(self, color)
+    }
+}
+
 pub fn render(plan: &Plan, color: bool) -> String {
     let mut out = Out {
         text: String::new(),
@@ -483,9 +490,10 @@ mod tests {
     #[test]
     fn colour_only_when_asked_and_wrapped_at_100_columns() {
         let config = "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {name: loki}\nspec: {profile: local, retention: {period: 7d}}\n";
-        let earlier = crate::render_plain(config, None, crate::PlainTarget::Apply)
-            .unwrap()
-            .yaml;
+        let earlier =
+            crate::pipeline::render_plain(config, None, crate::pipeline::PlainTarget::Apply)
+                .unwrap()
+                .yaml;
         let shorter = config.replace("7d", "3d");
         let ctx = Context::on(Day::parse("2026-05-01").unwrap());
         let p = plan(

@@ -14,13 +14,13 @@ use serde_json::Value;
 
 use super::disruption::component_of;
 use super::labels;
+use super::meta::to_value;
 use super::meta::{annotate, checkov_skips, object_meta};
-use super::names::{self, MEMCACHED_PORT, MEMCACHED_PORT_NAME};
 use super::pod::{
     container_port, hardened_container, placement, requirements, runtime_default_seccomp,
     service_port,
 };
-use super::to_value;
+use crate::contract::{MEMCACHED_PORT, MEMCACHED_PORT_NAME};
 use crate::spec::Resolved;
 use crate::spec::resolved::{Cache, Part};
 
@@ -49,7 +49,7 @@ fn service(r: &Resolved, part: Part) -> Service {
         "false".to_owned(),
     );
     Service {
-        metadata: object_meta(&names::service(part), Some(&r.namespace), l),
+        metadata: object_meta(&part.service(), Some(&r.namespace), l),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".to_owned()),
             ports: Some(vec![service_port(MEMCACHED_PORT_NAME, MEMCACHED_PORT)]),
@@ -107,11 +107,7 @@ fn stateful_set(r: &Resolved, part: Part, cache: &Cache) -> StatefulSet {
             "memcached".to_owned(),
         )],
     );
-    let mut meta = object_meta(
-        &names::service(part),
-        Some(&r.namespace),
-        labels::common(r, c),
-    );
+    let mut meta = object_meta(&part.service(), Some(&r.namespace), labels::common(r, c));
     let mut skips = vec![
         (
             "CKV_K8S_11",
@@ -126,13 +122,13 @@ fn stateful_set(r: &Resolved, part: Part, cache: &Cache) -> StatefulSet {
             "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
         ),
     ];
-    skips.extend(super::network::checkov_skip(r));
+    skips.extend(super::meta::checkov_skip(r));
     checkov_skips(&mut meta, &skips);
     StatefulSet {
         metadata: meta,
         spec: Some(StatefulSetSpec {
             replicas: Some(i32::try_from(w.replicas).unwrap_or(i32::MAX)),
-            service_name: Some(names::service(part)),
+            service_name: Some(part.service()),
             pod_management_policy: Some("Parallel".to_owned()),
             revision_history_limit: Some(10),
             update_strategy: Some(StatefulSetUpdateStrategy {

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::labels::{self, Component};
 use super::meta::object_meta;
-use super::names;
+use crate::contract as names;
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
 
@@ -52,11 +52,7 @@ pub fn budgets(r: &Resolved) -> Vec<PodDisruptionBudget> {
         .map(|(&part, _)| {
             let c = component_of(r, part);
             PodDisruptionBudget {
-                metadata: object_meta(
-                    &names::service(part),
-                    Some(&r.namespace),
-                    labels::common(r, c),
-                ),
+                metadata: object_meta(&part.service(), Some(&r.namespace), labels::common(r, c)),
                 spec: Some(PodDisruptionBudgetSpec {
                     max_unavailable: Some(IntOrString::Int(1)),
                     selector: Some(LabelSelector {

@@ -27,14 +27,14 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use super::labels::{self, Component};
+use super::meta::to_value;
 use super::meta::{annotate, checkov_skips, checksum, object_meta};
-use super::names::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
 use super::pod::{
     config_map_volume, container_port, empty_dir, hardened_container, http_get, mount, placement,
     requirements, runtime_default_seccomp, service_port,
 };
-use super::to_value;
 use crate::config::nginx as cfg;
+use crate::contract::{GATEWAY, GATEWAY_HTTP, GATEWAY_SERVICE_PORT};
 use crate::spec::Resolved;
 use crate::spec::resolved::{BasicAuth, Gateway, Part};
 
@@ -226,7 +226,7 @@ pub fn deployment(r: &Resolved, gw: &Gateway, conf: &str) -> Result<Deployment, 
             "IfNotPresent on purpose: the image is pinned, and a restart must not depend on the registry being reachable",
         ),
     ];
-    skips.extend(super::network::checkov_skip(r));
+    skips.extend(super::meta::checkov_skip(r));
     checkov_skips(&mut meta, &skips);
 
     Ok(Deployment {

@@ -7,8 +7,8 @@ use k8s_openapi::api::core::v1::ConfigMap;
 
 use super::labels;
 use super::meta::object_meta;
-use super::names::{DATASOURCE, DATASOURCE_KEY};
 use crate::config::grafana as cfg;
+use crate::contract::{DATASOURCE, DATASOURCE_KEY};
 use crate::spec::Resolved;
 use crate::spec::resolved::Datasource;
 

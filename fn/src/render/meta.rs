@@ -3,9 +3,13 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::labels::Labels;
+use crate::spec::Resolved;
+use crate::spec::types::PolicyKind;
 
 pub fn object_meta(name: &str, namespace: Option<&str>, labels: Labels) -> ObjectMeta {
     ObjectMeta {
@@ -44,5 +48,26 @@ pub fn checkov_skips(meta: &mut ObjectMeta, skips: &[(&str, &str)]) {
             format!("checkov.io/skip{}", i + 1),
             format!("{check}={why}"),
         );
+    }
+}
+
+/// One object as a value (the form every renderer returns).
+pub fn to_value<T: Serialize>(object: &T) -> Result<Value, String> {
+    serde_json::to_value(object).map_err(|e| format!("internal error serializing an object: {e}"))
+}
+
+/// The checkov skip of CKV2_K8S_6 ("pods without a NetworkPolicy") for the choices
+/// that render no `networking.k8s.io` NetworkPolicy.
+pub fn checkov_skip(r: &Resolved) -> Option<(&'static str, &'static str)> {
+    match r.network.policies {
+        PolicyKind::Kubernetes => None,
+        PolicyKind::Cilium => Some((
+            "CKV2_K8S_6",
+            "spec.network.policies is cilium: CiliumNetworkPolicies guard these pods, which checkov does not read; see README, Network policies",
+        )),
+        PolicyKind::None => Some((
+            "CKV2_K8S_6",
+            "spec.network.policies is none by the user's choice: no policy restricts who connects; see README, Network policies",
+        )),
     }
 }

@@ -17,18 +17,17 @@ pub mod labels;
 pub mod loki;
 pub mod meta;
 pub mod monitoring;
-pub mod names;
 pub mod namespace;
 pub mod network;
 #[cfg(test)]
 mod observability_tests;
 pub mod pod;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::spec::Resolved;
 use crate::spec::types::Output;
+use meta::to_value;
 
 /// Annotation naming the LokiStack that generated an object. On re-render (kpt feeds
 /// our earlier output back in) objects carrying our own owner value are replaced.
@@ -40,10 +39,6 @@ pub fn owner(config_namespace: Option<&str>, name: &str) -> String {
         Some(ns) if !ns.is_empty() => format!("{}/{ns}/{name}", crate::spec::KIND),
         _ => format!("{}/{name}", crate::spec::KIND),
     }
-}
-
-pub(crate) fn to_value<T: Serialize>(object: &T) -> Result<Value, String> {
-    serde_json::to_value(object).map_err(|e| format!("internal error serializing an object: {e}"))
 }
 
 /// Renders the whole stack, sorted. Errors are internal invariant violations (for
@@ -195,6 +190,7 @@ fn sort(objects: &mut [Value]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract as names;
 
     fn render_spec(spec: &str) -> Vec<Value> {
         let doc: Value = crate::yaml::from_str(&format!(
@@ -406,6 +402,19 @@ mod tests {
                 "Service {} selects no pods",
                 svc["metadata"]["name"]
             );
+        }
+    }
+
+    /// With an Ingress and an HTTPRoute (render/exposure.rs), no Service is public.
+    #[test]
+    fn exposure_never_makes_a_public_service() {
+        let all = render_spec(
+            "  profile: cloud\n  retention: {period: 7d}\n  storage: {s3: {bucket: example-loki-chunks, region: eu-west-1}}\n  gateway: {auth: {basic: {secretRef: {name: loki-gateway-auth}}}}\n  exposure:\n    ingress: {host: loki.example.com, tls: {secretName: loki-tls}}\n    httpRoute: {parentRefs: [{name: public}]}\n",
+        );
+        assert!(all.iter().any(|o| o["kind"] == "HTTPRoute"));
+        for o in all.iter().filter(|o| o["kind"] == "Service") {
+            let t = o["spec"]["type"].as_str().unwrap_or("ClusterIP");
+            assert_eq!(t, "ClusterIP", "{}", o["metadata"]["name"]);
         }
     }
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::labels::{self, Component, Labels};
 use super::meta::object_meta;
-use super::names::{HTTP_METRICS, LOKI};
+use crate::contract::{HTTP_METRICS, LOKI};
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
 use crate::spec::resolved::ServiceMonitor as Settings;

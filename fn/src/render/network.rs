@@ -25,11 +25,11 @@ use super::helm::chart;
 use super::labels::{self, Labels};
 use super::loki::MEMBERLIST_LABEL;
 use super::meta::object_meta;
-use super::names::{
+use super::meta::to_value;
+use crate::contract::{
     GATEWAY_HTTP, GRPC, HTTP_METRICS, LOKI, LOKI_HTTP_PORT, MEMBERLIST_PORT, MEMBERLIST_PORT_NAME,
     MEMCACHED_PORT, MEMCACHED_PORT_NAME,
 };
-use super::to_value;
 use crate::spec::Resolved;
 use crate::spec::collector::CollectorKind;
 use crate::spec::resolved::Part;
@@ -297,22 +297,6 @@ pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
             .iter()
             .map(|p| to_value(&cilium_network_policy(r, p)))
             .collect(),
-    }
-}
-
-/// The checkov skip of CKV2_K8S_6 ("pods without a NetworkPolicy") for the choices
-/// that render no `networking.k8s.io` NetworkPolicy.
-pub fn checkov_skip(r: &Resolved) -> Option<(&'static str, &'static str)> {
-    match r.network.policies {
-        PolicyKind::Kubernetes => None,
-        PolicyKind::Cilium => Some((
-            "CKV2_K8S_6",
-            "spec.network.policies is cilium: CiliumNetworkPolicies guard these pods, which checkov does not read; see README, Network policies",
-        )),
-        PolicyKind::None => Some((
-            "CKV2_K8S_6",
-            "spec.network.policies is none by the user's choice: no policy restricts who connects; see README, Network policies",
-        )),
     }
 }
 

@@ -2,7 +2,8 @@
 
 use super::duration::Duration;
 use super::quantity::Quantity;
-use super::resolved::Resources;
+use super::resources::Resources;
+pub use super::types::rules::{RESERVED_LABELS, TAKEN_PORTS};
 pub use super::types::{CollectorKind, RedactionScope};
 
 #[derive(Debug, Clone)]
@@ -60,23 +61,6 @@ impl CollectorKind {
     }
 }
 
-/// Ports a Talos node (or the collector itself, on the host network with the
-/// receiver on) already listens on.
-pub const TAKEN_PORTS: [(u16, &str); 12] = [
-    (2020, "Fluent Bit's own HTTP server (metrics, health)"),
-    (2379, "etcd"),
-    (2380, "etcd peers"),
-    (6443, "the kube-apiserver"),
-    (9100, "node-exporter"),
-    (10249, "kube-proxy metrics"),
-    (10250, "the kubelet"),
-    (10256, "kube-proxy health"),
-    (10257, "kube-controller-manager"),
-    (10259, "kube-scheduler"),
-    (50000, "Talos apid"),
-    (50001, "Talos trustd"),
-];
-
 #[derive(Debug, Clone)]
 pub struct RedactionRule {
     /// `<set>/<rule>` for built-in rules, the user's name otherwise.
@@ -98,22 +82,6 @@ pub struct Multiline {
 
 /// The pod (or namespace) annotation that turns collection off with "false".
 pub const OPT_OUT_ANNOTATION: &str = "logs.lokistack.krm.dev/enabled";
-
-/// Labels every entry may carry; `extraLabels` must not reuse them.
-pub const RESERVED_LABELS: [&str; 12] = [
-    "job",
-    "namespace",
-    "pod",
-    "container",
-    "node",
-    "app",
-    "level",
-    "service",
-    "service_name",
-    "filename",
-    "stream",
-    "verb",
-];
 
 /// Loki's default `max_label_names_per_series` is 15; the stack sets up to 9 itself
 /// (job, namespace, pod, container, node, app, level, stream and Loki's own

@@ -10,6 +10,7 @@ pub mod re2;
 pub mod redaction;
 mod resolve;
 pub mod resolved;
+pub mod resources;
 pub mod schema;
 pub mod selector;
 pub mod sizes;

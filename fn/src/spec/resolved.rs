@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
+pub use super::resources::{Amounts, Resources};
 use super::types::{
     LogLevel, Mode, OldLogs, Output, PolicyKind, Profile, Size, SseType, TolerationSpec,
 };
@@ -106,6 +107,23 @@ impl Part {
             Part::ChunksCache => "chunks-cache",
             Part::ResultsCache => "results-cache",
         }
+    }
+
+    /// The workload and ClusterIP Service of a part: `loki` for the single binary,
+    /// `loki-<component>` otherwise (the upstream chart's names).
+    pub fn service(self) -> String {
+        use crate::contract::{GATEWAY, LOKI};
+        match self {
+            Part::SingleBinary => LOKI.to_owned(),
+            Part::Gateway => GATEWAY.to_owned(),
+            other => format!("{LOKI}-{}", other.role()),
+        }
+    }
+
+    /// The headless Service of a part (every pod's address, for gRPC clients and
+    /// StatefulSet pod DNS).
+    pub fn headless(self) -> String {
+        format!("{}-headless", self.service())
     }
 
     /// The key under `spec.components`.
@@ -293,18 +311,6 @@ pub struct Loki {
     pub log_level: LogLevel,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Resources {
-    pub requests: Amounts,
-    pub limits: Amounts,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Amounts {
-    pub cpu: Option<Quantity>,
-    pub memory: Option<Quantity>,
-}
-
 #[derive(Debug, Clone)]
 pub struct Storage {
     pub backend: Backend,
@@ -490,9 +496,8 @@ impl Resolved {
     /// upstream chart's with `fullnameOverride` = the stack name (`<name>`,
     /// `<name>-<component>`) in HelmRelease output.
     pub fn service_name(&self, part: Part) -> String {
-        use crate::render::names;
         match self.output {
-            Output::Manifests => names::service(part),
+            Output::Manifests => part.service(),
             Output::HelmRelease => match part {
                 Part::SingleBinary => self.name.clone(),
                 other => format!("{}-{}", self.name, other.role()),
@@ -503,7 +508,7 @@ impl Resolved {
     /// In-cluster URL of Loki's HTTP API for readers (Grafana) and writers (Promtail):
     /// the gateway when there is one, else the component that serves the path.
     pub fn loki_url(&self) -> String {
-        use crate::render::names;
+        use crate::contract as names;
         if self.gateway.is_some() {
             return format!(
                 "http://{}",
@@ -528,7 +533,7 @@ impl Resolved {
 
     /// Where Promtail pushes (`.../loki/api/v1/push`).
     pub fn push_url(&self) -> String {
-        use crate::render::names;
+        use crate::contract as names;
         let base = if self.gateway.is_some() || self.mode == Mode::SingleBinary {
             self.loki_url()
         } else {

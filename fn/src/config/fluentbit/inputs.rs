@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{DATA_MOUNT, POD_TAG_PREFIX};
+use super::layout::{DATA_MOUNT, POD_TAG_PREFIX};
 use crate::collection::{self, talos};
 use crate::config::lua_regex::onigmo;
 use crate::spec::Resolved;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{CONFIG_FILE, NODE_ENV};
+use super::layout::{CONFIG_FILE, NODE_ENV};
 use crate::collection::{self, levels, talos};
 use crate::config::lua_regex::{self, VM_LUA};
 use crate::spec::Resolved;

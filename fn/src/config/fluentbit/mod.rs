@@ -10,9 +10,11 @@
 //! `check_env_safe` allows only the variables the DaemonSet sets.
 
 mod inputs;
+mod layout;
 mod lua;
 mod output;
 
+pub use layout::*;
 pub use lua::script;
 
 use serde_json::{Value, json};
@@ -20,34 +22,8 @@ use serde_json::{Value, json};
 use crate::collection::{self, delivery};
 use crate::spec::Resolved;
 
-/// Where the ConfigMap (config and Lua script) is mounted.
-pub const CONFIG_DIR: &str = "/etc/fluent-bit";
-pub const CONFIG_FILE: &str = "fluent-bit.yaml";
-pub const LUA_FILE: &str = "pipeline.lua";
-/// Where the host's positions directory is mounted (tail databases, disk buffer).
-pub const DATA_MOUNT: &str = "/var/lib/fluent-bit";
-/// The disk buffer (`storage.path`), under the positions directory: it survives a
-/// restart of the pod, and a reboot.
-pub const BUFFER_DIR: &str = "buffer";
-/// Chunks (up to 2 MB each) held in memory at once; the rest wait on disk.
-pub const MAX_CHUNKS_UP: u32 = 32;
-/// Where the gateway password is mounted (key `password`), with gateway auth on.
-pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
-/// The HTTP server: Prometheus metrics (`/api/v2/metrics/prometheus`) and `/api/v1/health`.
-pub const HTTP_PORT: u16 = 2020;
-pub const METRICS_PATH: &str = "/api/v2/metrics/prometheus";
-pub const HEALTH_PATH: &str = "/api/v1/health";
-/// The node's name (`spec.nodeName`), for the `node` label.
-pub const NODE_ENV: &str = "NODE_NAME";
-/// The pod's IP: the node's own address on the host network (receiver on), where the
-/// HTTP server listens instead of every address.
-pub const POD_IP_ENV: &str = "POD_IP";
-/// The gateway password, from its Secret (never written into the config).
-pub const PASSWORD_ENV: &str = "LOKI_GATEWAY_PASSWORD";
 /// The `kubernetes` filter's tag parser name.
 const KUBE_TAG_PARSER: &str = "kube-tag";
-/// Tags: `pods.<namespace>.<container>.<pod>`, `machine.<service>`, `audit`, `talos`.
-pub const POD_TAG_PREFIX: &str = "pods.";
 
 /// Whether the DaemonSet runs on the host network: only to receive what Talos sends to
 /// the node's loopback.

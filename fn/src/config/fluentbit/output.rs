@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::PASSWORD_ENV;
+use super::layout::PASSWORD_ENV;
 use crate::collection::delivery;
 use crate::collection::target::target;
 use crate::spec::Resolved;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 pub use model::*;
 
-use crate::render::names;
+use crate::contract as names;
 use crate::spec::Resolved;
 use crate::spec::duration::go_duration;
 use crate::spec::resolved::{Backend, Part, Retention};
@@ -20,8 +20,7 @@ pub const CONFIG_DIR: &str = "/etc/loki/config";
 pub const CONFIG_FILE: &str = "config.yaml";
 pub const RUNTIME_CONFIG_DIR: &str = "/etc/loki/runtime-config";
 pub const RUNTIME_CONFIG_FILE: &str = "runtime-config.yaml";
-pub const HTTP_PORT: u16 = 3100;
-pub const GRPC_PORT: u16 = 9095;
+pub use crate::contract::{LOKI_GRPC_PORT as GRPC_PORT, LOKI_HTTP_PORT as HTTP_PORT};
 /// Environment variables that carry S3 keys from a Secret (`-config.expand-env`).
 pub const S3_KEY_ENV: [&str; 2] = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 /// Where the GCS service account key file is mounted (`GOOGLE_APPLICATION_CREDENTIALS`).
@@ -136,7 +135,7 @@ fn memcached_client(r: &Resolved, part: Part, timeout: &'static str) -> Memcache
         addresses: format!(
             "dnssrvnoa+_{}._tcp.{}",
             names::MEMCACHED_PORT_NAME,
-            r.service_host(&names::service(part))
+            r.service_host(&part.service())
         ),
         timeout,
         consistent_hash: true,
@@ -162,7 +161,7 @@ pub fn build(r: &Resolved) -> Config {
             Some(Part::Compactor),
         ),
     };
-    let scheduler_address = scheduler.map(|p| grpc_address(r, &names::headless(p)));
+    let scheduler_address = scheduler.map(|p| grpc_address(r, &p.headless()));
     Config {
         auth_enabled: r.tenancy.enabled,
         server: Server {
@@ -181,7 +180,7 @@ pub fn build(r: &Resolved) -> Config {
             replication_factor: r.replication_factor,
             // One process holds every ring; its members talk over loopback.
             instance_addr: single.then_some("127.0.0.1"),
-            compactor_grpc_address: compactor.map(|p| grpc_address(r, &names::service(p))),
+            compactor_grpc_address: compactor.map(|p| grpc_address(r, &p.service())),
             ring: Ring {
                 kvstore: KvStore {
                     store: if single { "inmemory" } else { "memberlist" },
@@ -224,7 +223,7 @@ pub fn build(r: &Resolved) -> Config {
                 active_index_directory: data("tsdb-index"),
                 cache_location: data("tsdb-cache"),
                 index_gateway_client: index_gateway.map(|p| IndexGatewayClient {
-                    server_address: format!("dns+{}", grpc_address(r, &names::headless(p))),
+                    server_address: format!("dns+{}", grpc_address(r, &p.headless())),
                 }),
             },
         },
@@ -244,7 +243,7 @@ pub fn build(r: &Resolved) -> Config {
             scheduler_address: a.clone(),
             tail_proxy_url: format!(
                 "http://{}:{HTTP_PORT}",
-                r.service_host(&names::service(querier.unwrap_or(Part::Querier)))
+                r.service_host(&querier.unwrap_or(Part::Querier).service())
             ),
             compress_responses: true,
         }),

@@ -16,7 +16,7 @@ pub(crate) mod tests_ref;
 use std::fmt::Write as _;
 
 use compile::Inst;
-use parse::Look;
+use parse::{Look, refuse};
 use prefilter::Literal;
 
 pub use compile::MAX_INSTS;
@@ -61,10 +61,6 @@ pub fn compile(pattern: &str) -> Result<Program, String> {
         groups: parsed.groups,
         names: parsed.names,
     })
-}
-
-fn refuse(pattern: &str, what: &str) -> String {
-    format!("{pattern:?}: Fluent Bit cannot apply it exactly: {what}")
 }
 
 /// A Lua string literal of any bytes, ASCII only (`\ddd` escapes).

@@ -7,7 +7,11 @@ use regex_syntax::ast::{
 };
 
 use super::class::{self, Ranges};
-use super::refuse;
+
+/// The message of a pattern Fluent Bit cannot apply exactly.
+pub fn refuse(pattern: &str, what: &str) -> String {
+    format!("{pattern:?}: Fluent Bit cannot apply it exactly: {what}")
+}
 
 /// Go refuses repeat counts above this, nested counts multiplied.
 const MAX_REPEAT: u32 = 1000;

@@ -1,11 +1,11 @@
 //! The Lua runtime run by the real `luajit` against Rust references: the built-in
 //! redaction rules on the secret corpus, refusals, determinism.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
+use super::tests_ref::Outcome;
 use super::{Program, VM_LUA, compile};
 use crate::config::promtail::redact_tests::{ORDINARY, SECRETS};
 use crate::config::promtail::sim::go_replace;
@@ -40,18 +40,6 @@ pub fn run_luajit(
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// A match: every group's text (0 = the whole match), then the named groups'.
-pub type Captures = (Vec<Option<Vec<u8>>>, BTreeMap<String, Option<Vec<u8>>>);
-
-/// What the runtime says of one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub replaced: Vec<u8>,
-    pub found: bool,
-    /// The first match.
-    pub first: Option<Captures>,
 }
 
 fn unhex(field: &str) -> Vec<u8> {

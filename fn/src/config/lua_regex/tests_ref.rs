@@ -9,7 +9,17 @@ use regex_syntax::ast::{
     Position, Span,
 };
 
-use super::tests::Outcome;
+/// A match: every group's text (0 = the whole match), then the named groups'.
+pub type Captures = (Vec<Option<Vec<u8>>>, BTreeMap<String, Option<Vec<u8>>>);
+
+/// What the runtime says of one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub replaced: Vec<u8>,
+    pub found: bool,
+    /// The first match.
+    pub first: Option<Captures>,
+}
 
 fn span() -> Span {
     Span::splat(Position::new(0, 1, 1))

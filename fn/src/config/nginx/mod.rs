@@ -18,7 +18,7 @@
 //!   the client's header passes through unchanged (cluster-internal clients only:
 //!   exposure requires auth).
 
-use crate::render::names;
+use crate::contract as names;
 use crate::spec::Resolved;
 use crate::spec::resolved::{Gateway, Part};
 use crate::spec::types::Mode;
@@ -93,7 +93,7 @@ pub struct Route {
 pub fn backend(r: &Resolved, part: Part) -> String {
     format!(
         "http://{}:{}",
-        r.service_host(&names::service(part)),
+        r.service_host(&part.service()),
         names::LOKI_HTTP_PORT
     )
 }

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use super::levels::JSON_LINE;
 use super::model::{ScrapeConfig, Stage, StaticConfig};
+use super::redact;
+use super::stages::NODE_ENV;
 use super::stages::{drop_too_old, selector, stream, with_match};
 use super::system::{RFC3339_VALUE, time_from};
-use super::{NODE_ENV, redact};
 use crate::spec::Resolved;
 
 pub const JOB: &str = crate::collection::AUDIT_JOB;

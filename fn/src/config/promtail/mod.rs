@@ -13,6 +13,8 @@
 //! blocks, where a backslash is not doubled.
 
 mod audit;
+#[cfg(test)]
+mod go_logfmt;
 mod levels;
 mod model;
 mod pods;
@@ -26,7 +28,7 @@ pub(crate) use levels::LOGFMT_LINE;
 pub use levels::{LEVELS, OTHER_LEVEL};
 pub use model::*;
 pub use pods::OWN_DEBUG_REASON;
-pub use stages::TOO_OLD_REASON;
+pub use stages::{NODE_ENV, TOO_OLD_REASON};
 
 use crate::collection::delivery;
 use crate::spec::Resolved;
@@ -46,8 +48,6 @@ pub const HTTP_PORT: u16 = 9080;
 pub const JOB: &str = pods::JOB;
 pub const SYSTEM_JOB: &str = system::JOB;
 pub const AUDIT_JOB: &str = audit::JOB;
-/// The only variable the config may reference (set from `spec.nodeName`).
-pub const NODE_ENV: &str = "HOSTNAME";
 
 pub fn build(r: &Resolved) -> Config {
     let c = &r.collector;

@@ -6,8 +6,9 @@ use super::levels::{level_label, parse_json_or_logfmt};
 use super::model::{
     AttachMetadata, KubernetesSd, Multiline, Relabel, ScrapeConfig, SdSelector, Stage,
 };
+use super::redact;
+use super::stages::NODE_ENV;
 use super::stages::{drop_matching, drop_too_old, stream, with_match};
-use super::{NODE_ENV, redact};
 use crate::spec::Resolved;
 
 pub const JOB: &str = crate::collection::PODS_JOB;
@@ -100,7 +101,7 @@ fn pipeline(r: &Resolved) -> Vec<Stage> {
         stream(&[
             ("job", "=", JOB),
             ("namespace", "=", &r.namespace),
-            ("container", "=", crate::render::names::PROMTAIL),
+            ("container", "=", crate::contract::PROMTAIL),
             ("level", "=", "debug"),
         ]),
         OWN_DEBUG_REASON,

@@ -3,8 +3,8 @@
 //! entry (cri, multiline) and before anything reads it.
 
 use super::model::{Replace, Stage};
-use super::pods::JOB;
 use super::stages::{stream, with_match};
+use crate::collection::PODS_JOB as JOB;
 use crate::spec::Resolved;
 use crate::spec::collector::RedactionScope;
 

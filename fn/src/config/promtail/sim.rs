@@ -11,9 +11,9 @@
 
 use std::collections::BTreeMap;
 
+use super::go_logfmt::go_logfmt_pairs;
 use super::levels::{LEVELS, OTHER_LEVEL, level_template};
 use super::model::Stage;
-use super::tests::go_logfmt_pairs;
 
 #[derive(Debug, Clone, Default)]
 pub struct Entry {

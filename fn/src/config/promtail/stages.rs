@@ -3,6 +3,9 @@
 use super::model::{Drop, Match, Stage, Timestamp};
 use crate::spec::Resolved;
 
+/// The only variable the config may reference (set from `spec.nodeName`).
+pub const NODE_ENV: &str = "HOSTNAME";
+
 /// A LogQL double-quoted string (Promtail's match stage parser knows no backticks).
 pub fn logql_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

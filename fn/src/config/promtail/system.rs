@@ -25,8 +25,9 @@ use std::collections::BTreeMap;
 
 use super::levels::{JSON_LINE, level_label, parse_json_or_logfmt};
 use super::model::{Json, Multiline, Regex, ScrapeConfig, Stage, StaticConfig, Template};
+use super::redact;
+use super::stages::NODE_ENV;
 use super::stages::{drop_too_old, selector, stream, timestamp, with_match};
-use super::{NODE_ENV, redact};
 use crate::collection::levels::{KLOG_SEVERITIES, SYSLOG_SEVERITIES};
 use crate::collection::talos::known_services;
 use crate::spec::Resolved;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::previous::Previous;
-use super::{Change, Id, Severity};
+use super::change::{Change, Id, Severity};
+use crate::plan::previous::Previous;
 
 const PROMTAIL: &str = "promtail";
 const FLUENT_BIT: &str = "fluent-bit";

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::super::previous::Previous;
+use super::change::{Change, Id, ObjectCounts, Severity, describe};
 use super::diff::{self, Mode};
-use super::{Change, Id, ObjectCounts, Severity, describe};
 
 /// How many changed paths one line names before it says "and N more".
 const MAX_PATHS: usize = 6;

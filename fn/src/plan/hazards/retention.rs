@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::super::lokiconf::{LokiView, Scope};
-use super::{Change, Severity, span};
+use super::change::{Change, Severity, span};
 
 fn shortened(who: &str, old: &str, new: &str, lost_ms: u64) -> String {
     format!(

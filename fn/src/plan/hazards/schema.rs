@@ -5,7 +5,7 @@
 
 use super::super::date::Day;
 use super::super::lokiconf::{LokiView, Period};
-use super::{Change, Severity};
+use super::change::{Change, Severity};
 
 fn in_effect(p: &Period, today: Option<Day>) -> bool {
     match (today, Day::parse(&p.from)) {

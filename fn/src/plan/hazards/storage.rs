@@ -8,7 +8,7 @@
 //! that one only), so after a switch the old logs are neither read nor deleted.
 
 use super::super::lokiconf::LokiView;
-use super::{Change, Severity};
+use super::change::{Change, Severity};
 use crate::spec::resolved::Migration;
 use crate::spec::types::OldLogs;
 

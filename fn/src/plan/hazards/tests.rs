@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::change::span;
 use super::*;
 use crate::plan::Day;
 
@@ -17,7 +18,7 @@ pub(super) fn render_named(name: &str, spec: &str) -> Render {
         "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: {name}}}\nspec:\n{spec}"
     ))
     .unwrap();
-    let g = crate::generate(&doc, None).unwrap();
+    let g = crate::pipeline::generate(&doc, None).unwrap();
     Render {
         objects: g.objects,
         migration: g.resolved.storage.migration.clone(),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::super::previous::Previous;
+use super::change::{Change, Id, Severity, describe};
 use super::diff::{self, Mode};
-use super::{Change, Id, Severity, describe};
 use crate::spec::quantity::Quantity;
 
 pub(super) struct Ctx<'a> {

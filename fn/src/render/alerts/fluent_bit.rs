@@ -12,13 +12,13 @@
 //! `fluentbit_output_chunk_available_capacity_percent{name}` (100 without a limit) is
 //! updated at every flush, retry and drop, so it follows the buffer during an outage.
 
-use super::{Rule, alert};
+use super::rule::{self, Rule, alert};
 use crate::render::jobs::{self, Role};
 use crate::spec::Resolved;
 
 pub fn rules(r: &Resolved) -> Vec<Rule> {
     let p = jobs::job(r, Role::Collector);
-    let out = format!("{p}, name=\"{}\"", super::FLUENT_BIT_OUTPUT);
+    let out = format!("{p}, name=\"{}\"", rule::FLUENT_BIT_OUTPUT);
     vec![
         // Pushes fail and none succeeds: Loki (or the gateway) is down or unreachable.
         // New chunks are tried every second and each failed one again every 30 s or so,
@@ -27,9 +27,9 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
             "FluentBitCannotReachLoki",
             format!(
                 "sum by (cluster, namespace, job, pod, node) (increase(fluentbit_output_retries_total{{{out}}}[{w}])) > 0\nunless on (cluster, namespace, job, pod, node)\nsum by (cluster, namespace, job, pod, node) (increase(fluentbit_output_proc_records_total{{{out}}}[{w}])) > 0\nand on (cluster, namespace, job, pod, node)\nsum by (cluster, namespace, job, pod, node) (fluentbit_output_retries_total{{{out}}} offset {w})",
-                w = super::CANNOT_REACH_WINDOW,
+                w = rule::CANNOT_REACH_WINDOW,
             ),
-            super::CANNOT_REACH_FOR,
+            rule::CANNOT_REACH_FOR,
             "warning",
             "Fluent Bit cannot deliver to Loki.",
             "Fluent Bit on {{ $labels.node }} ({{ $labels.pod }}) has retried its pushes to Loki without one success for 5 minutes: Loki (or the gateway) is down or cannot be reached. Nothing is lost yet: the records wait in the disk buffer and each chunk is retried for spec.collector.delivery.retryFor. FluentBitBufferFilling fires if the buffer fills, FluentBitDroppingRecords if records are lost.",

@@ -1,7 +1,7 @@
 //! Promtail's alerts, from the promtail-mixin (3.6), and the stack's own on delivery
-//! (`PromtailCannotReachLoki`, see `super::CANNOT_REACH`).
+//! (`PromtailCannotReachLoki`, see `rule::CANNOT_REACH`).
 
-use super::{Rule, alert};
+use super::rule::{self, Rule, alert};
 use crate::config::promtail::{OWN_DEBUG_REASON, TOO_OLD_REASON};
 use crate::render::jobs::{self, Role};
 use crate::spec::Resolved;
@@ -17,9 +17,9 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
             "PromtailCannotReachLoki",
             format!(
                 "sum by (cluster, namespace, job, pod, node, host) (increase(promtail_batch_retries_total{{{p}}}[{w}])) > 0\nunless on (cluster, namespace, job, pod, node, host)\nsum by (cluster, namespace, job, pod, node, host) (increase(promtail_sent_entries_total{{{p}}}[{w}])) > 0\nand on (cluster, namespace, job, pod, node, host)\nsum by (cluster, namespace, job, pod, node, host) (promtail_batch_retries_total{{{p}}} offset {w})",
-                w = super::CANNOT_REACH_WINDOW,
+                w = rule::CANNOT_REACH_WINDOW,
             ),
-            super::CANNOT_REACH_FOR,
+            rule::CANNOT_REACH_FOR,
             "warning",
             "Promtail cannot deliver to Loki.",
             "Promtail on {{ $labels.node }} ({{ $labels.pod }}) has retried its pushes to {{ $labels.host }} without one success for 5 minutes: Loki (or the gateway) is down or cannot be reached. Nothing is lost yet: Promtail holds the batch and retries it for spec.collector.delivery.retryFor, and stops reading meanwhile (the unread lines wait in the log files, lost only if rotated away first). PromtailDroppingEntries fires if the retries run out.",

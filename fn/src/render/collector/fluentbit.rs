@@ -6,13 +6,13 @@ use k8s_openapi::api::core::v1::{
 };
 use serde_json::Value;
 
-use super::{PodParts, field_env, files, host_path, log_dir, name, security_context};
+use super::common::{PodParts, field_env, files, host_path, log_dir, name, security_context};
 use crate::config::fluentbit as cfg;
+use crate::contract::HTTP_METRICS;
 use crate::render::labels;
 use crate::render::meta::object_meta;
-use crate::render::names::HTTP_METRICS;
+use crate::render::meta::to_value;
 use crate::render::pod::{container_port, empty_dir, mount, requirements};
-use crate::render::to_value;
 use crate::spec::Resolved;
 
 /// `fluent-bit.yaml` and `pipeline.lua`.
@@ -27,7 +27,7 @@ pub fn config_map(r: &Resolved, config: &str, lua: &str) -> ConfigMap {
         metadata: object_meta(
             name(r),
             Some(&r.namespace),
-            labels::common(r, super::component(r)),
+            labels::common(r, super::common::component(r)),
         ),
         data: Some(files(&[(cfg::CONFIG_FILE, config), (cfg::LUA_FILE, lua)])),
         ..ConfigMap::default()
@@ -36,10 +36,13 @@ pub fn config_map(r: &Resolved, config: &str, lua: &str) -> ConfigMap {
 
 pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
     let (config, lua) = config_files(r)?;
-    let mut out = super::common_objects(r)?;
+    let mut out = super::common::common_objects(r)?;
     out.push(to_value(&config_map(r, &config, &lua))?);
     let hashed = format!("{config}\n{lua}");
-    out.push(to_value(&super::daemon_set(r, pod_parts(r, hashed)))?);
+    out.push(to_value(&super::common::daemon_set(
+        r,
+        pod_parts(r, hashed),
+    ))?);
     Ok(out)
 }
 
@@ -83,8 +86,8 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         ports: Some(vec![container_port(HTTP_METRICS, cfg::HTTP_PORT)]),
         // Up once its HTTP server answers. Not the health endpoint: that fails while
         // Loki is unreachable, and a collector waiting for Loki is still working.
-        readiness_probe: Some(super::readiness_probe("/", 5)),
-        liveness_probe: Some(super::liveness_probe()),
+        readiness_probe: Some(super::common::readiness_probe("/", 5)),
+        liveness_probe: Some(super::common::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(security_context(r)),
         volume_mounts: Some(vec![

@@ -3,15 +3,15 @@
 use k8s_openapi::api::core::v1::{Container, Secret, SecretVolumeSource, Volume};
 use serde_json::Value;
 
-use super::{
+use super::common::{
     PodParts, field_env, files, gateway_auth_volume, host_path, log_dir, security_context,
 };
 use crate::config::promtail as cfg;
+use crate::contract::{HTTP_METRICS, PROMTAIL};
 use crate::render::labels;
 use crate::render::meta::object_meta;
-use crate::render::names::{HTTP_METRICS, PROMTAIL};
+use crate::render::meta::to_value;
 use crate::render::pod::{container_port, empty_dir, mount, requirements};
-use crate::render::to_value;
 use crate::spec::Resolved;
 
 pub fn config_file(r: &Resolved) -> Result<String, String> {
@@ -25,7 +25,7 @@ pub fn secret(r: &Resolved, config: &str) -> Secret {
         metadata: object_meta(
             PROMTAIL,
             Some(&r.namespace),
-            labels::common(r, super::component(r)),
+            labels::common(r, super::common::component(r)),
         ),
         type_: Some("Opaque".to_owned()),
         string_data: Some(files(&[(cfg::CONFIG_FILE, config)])),
@@ -35,9 +35,12 @@ pub fn secret(r: &Resolved, config: &str) -> Secret {
 
 pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
     let config = config_file(r)?;
-    let mut out = super::common_objects(r)?;
+    let mut out = super::common::common_objects(r)?;
     out.push(to_value(&secret(r, &config))?);
-    out.push(to_value(&super::daemon_set(r, pod_parts(r, config)))?);
+    out.push(to_value(&super::common::daemon_set(
+        r,
+        pod_parts(r, config),
+    ))?);
     Ok(out)
 }
 
@@ -54,9 +57,9 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         ]),
         env: Some(vec![field_env(cfg::NODE_ENV, "spec.nodeName")]),
         ports: Some(vec![container_port(HTTP_METRICS, cfg::HTTP_PORT)]),
-        readiness_probe: Some(super::readiness_probe("/ready", 10)),
+        readiness_probe: Some(super::common::readiness_probe("/ready", 10)),
         // Restart a wedged process; readiness (targets discovered) is a separate matter.
-        liveness_probe: Some(super::liveness_probe()),
+        liveness_probe: Some(super::common::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(security_context(r)),
         volume_mounts: Some({

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Board, target, timeseries};
+use super::panels::{Board, target, timeseries};
 use crate::render::alerts::FLUENT_BIT_OUTPUT;
 
 const RATE: &str = "$__rate_interval";

@@ -3,11 +3,12 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    Board, collector, dashboard as board_json, prometheus, prometheus_variable, target, timeseries,
+use super::collector;
+use super::panels::{
+    Board, dashboard as board_json, prometheus, prometheus_variable, target, timeseries,
 };
+use crate::contract as names;
 use crate::render::jobs::{self, Role};
-use crate::render::names;
 use crate::spec::Resolved;
 use crate::spec::collector::CollectorKind;
 

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Board, dashboard as board_json, logs_panel, loki, query_variable, timeseries};
-use crate::render::names;
+use super::panels::{Board, dashboard as board_json, logs_panel, loki, query_variable, timeseries};
+use crate::contract as names;
 use crate::spec::Resolved;
 use crate::spec::resolved::Dashboards;
 
@@ -32,7 +32,7 @@ pub fn dashboard(r: &Resolved, d: &Dashboards) -> Value {
             &ds,
             "short",
             true,
-            vec![super::target(
+            vec![super::panels::target(
                 &ds,
                 volume("namespace", pods),
                 "{{namespace}}",
@@ -48,7 +48,11 @@ pub fn dashboard(r: &Resolved, d: &Dashboards) -> Value {
             &ds,
             "short",
             true,
-            vec![super::target(&ds, volume("level", pods), "{{level}}")],
+            vec![super::panels::target(
+                &ds,
+                volume("level", pods),
+                "{{level}}",
+            )],
         ),
     );
     b.add(
@@ -106,7 +110,11 @@ pub fn dashboard(r: &Resolved, d: &Dashboards) -> Value {
                 &ds,
                 "short",
                 true,
-                vec![super::target(&ds, volume("service", system), "{{service}}")],
+                vec![super::panels::target(
+                    &ds,
+                    volume("service", system),
+                    "{{service}}",
+                )],
             ),
         );
         b.add(
@@ -118,7 +126,11 @@ pub fn dashboard(r: &Resolved, d: &Dashboards) -> Value {
                 &ds,
                 "short",
                 true,
-                vec![super::target(&ds, volume("node", system), "{{node}}")],
+                vec![super::panels::target(
+                    &ds,
+                    volume("node", system),
+                    "{{node}}",
+                )],
             ),
         );
         b.add(

@@ -1,10 +1,20 @@
-//! Facts about the objects the pinned chart renders that this stack addresses: pod
-//! labels and container port names (checked against the chart's own renders in
-//! tests/tests/helm_chart.rs).
+//! The pinned chart (name, version, repository) and facts about the objects it renders
+//! that this stack addresses: pod labels and container port names (checked against the
+//! chart's own renders in tests/tests/helm_chart.rs).
 
 use crate::render::labels::Labels;
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
+
+/// The chart: `loki` of grafana-community/helm-charts (the OSS chart moved there from
+/// grafana/helm-charts), pinned. To bump it: README, "Using the upstream chart".
+pub const CHART: &str = "loki";
+pub const CHART_VERSION: &str = "18.11.0";
+/// The chart repository the grafana-community release workflow publishes (GitHub
+/// Pages; the same charts are also pushed to oci://ghcr.io/grafana-community/helm-charts).
+pub const REPOSITORY_URL: &str = "https://grafana-community.github.io/helm-charts";
+/// The HelmRepository's name (in the stack's namespace).
+pub const REPOSITORY: &str = "grafana-community";
 
 /// `app.kubernetes.io/name` of every pod of the chart (`nameOverride` unset).
 pub const APP: &str = "loki";

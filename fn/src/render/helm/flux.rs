@@ -6,7 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{CHART, CHART_VERSION, REPOSITORY, REPOSITORY_URL};
+use super::chart::{CHART, CHART_VERSION, REPOSITORY, REPOSITORY_URL};
 use crate::render::labels;
 use crate::render::meta::object_meta;
 use crate::spec::Resolved;

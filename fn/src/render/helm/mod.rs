@@ -16,18 +16,10 @@ mod tests;
 
 use serde_json::Value;
 
-use super::to_value;
+use super::meta::to_value;
 use crate::spec::Resolved;
 
-/// The chart: `loki` of grafana-community/helm-charts (the OSS chart moved there from
-/// grafana/helm-charts), pinned. To bump it: README, "Using the upstream chart".
-pub const CHART: &str = "loki";
-pub const CHART_VERSION: &str = "18.11.0";
-/// The chart repository the grafana-community release workflow publishes (GitHub
-/// Pages; the same charts are also pushed to oci://ghcr.io/grafana-community/helm-charts).
-pub const REPOSITORY_URL: &str = "https://grafana-community.github.io/helm-charts";
-/// The HelmRepository's name (in the stack's namespace).
-pub const REPOSITORY: &str = "grafana-community";
+pub use chart::{CHART, CHART_VERSION, REPOSITORY, REPOSITORY_URL};
 
 /// The HelmRepository and the HelmRelease.
 pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {

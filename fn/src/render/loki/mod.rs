@@ -21,23 +21,14 @@ use serde_json::Value;
 
 use super::labels::{self, Component};
 use super::meta::object_meta;
-use super::names::{LOKI, LOKI_RUNTIME};
-use super::to_value;
+use super::meta::to_value;
 use crate::config::loki as cfg;
+use crate::contract::{LOKI, LOKI_RUNTIME};
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
 
-pub use services::{MEMBERLIST_LABEL, services};
-pub use workload::UID;
-
-/// A Loki component: `app.kubernetes.io/name: loki`, its role as the component.
-pub fn component(r: &Resolved, part: Part) -> Component<'_> {
-    Component {
-        app: LOKI,
-        role: part.role(),
-        image: Some(&r.loki.image),
-    }
-}
+pub use services::{MEMBERLIST_LABEL, component, services};
+pub use workload::{Files, UID};
 
 /// The stack-wide Loki objects (ServiceAccount, ConfigMaps) are labelled as the part
 /// that answers queries: for the single binary, exactly what its pods carry.
@@ -51,17 +42,6 @@ pub fn stack_component(r: &Resolved) -> Component<'_> {
             image: Some(&r.loki.image),
         }
     }
-}
-
-/// Rendered Loki config files, kept as text: the ConfigMaps hold them and the pod
-/// templates carry their checksums.
-#[derive(Debug)]
-pub struct Files {
-    pub config: String,
-    pub runtime: String,
-    /// Their SHA-256, computed once for every pod template.
-    pub config_checksum: String,
-    pub runtime_checksum: String,
 }
 
 pub fn files(r: &Resolved) -> Result<Files, String> {

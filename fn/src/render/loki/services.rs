@@ -5,14 +5,22 @@
 
 use k8s_openapi::api::core::v1::{Service, ServiceSpec};
 
-use super::component;
 use crate::config::loki as cfg;
-use crate::render::labels::{self, Labels};
+use crate::contract::{self as names, GRPC, HTTP_METRICS, LOKI};
+use crate::render::labels::{self, Component, Labels};
 use crate::render::meta::object_meta;
-use crate::render::names::{self, GRPC, HTTP_METRICS};
 use crate::render::pod::service_port;
 use crate::spec::Resolved;
 use crate::spec::resolved::Part;
+
+/// A Loki component: `app.kubernetes.io/name: loki`, its role as the component.
+pub fn component(r: &Resolved, part: Part) -> Component<'_> {
+    Component {
+        app: LOKI,
+        role: part.role(),
+        image: Some(&r.loki.image),
+    }
+}
 
 /// Pod label of every ring member; `loki-memberlist` selects it.
 pub const MEMBERLIST_LABEL: &str = "lokistack.krm.dev/memberlist";
@@ -66,14 +74,14 @@ pub fn services(r: &Resolved) -> Vec<Service> {
         let selector = labels::selector(r, c);
         out.push(service(
             r,
-            &names::service(part),
+            &part.service(),
             labels::common(r, c),
             selector.clone(),
             false,
         ));
         out.push(service(
             r,
-            &names::headless(part),
+            &part.headless(),
             labels::common(r, c),
             selector.clone(),
             true,
@@ -84,7 +92,7 @@ pub fn services(r: &Resolved) -> Vec<Service> {
                 zone_selector.insert(ZONE_LABEL.to_owned(), zone_key(i));
                 out.push(service(
                     r,
-                    &format!("{}-{}-headless", names::service(part), zone_key(i)),
+                    &format!("{}-{}-headless", part.service(), zone_key(i)),
                     labels::common(r, c),
                     zone_selector,
                     true,

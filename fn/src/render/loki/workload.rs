@@ -18,19 +18,29 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 
-use super::services::{MEMBERLIST_LABEL, ZONE_LABEL, zone_key};
-use super::{Files, component};
+use super::services::{MEMBERLIST_LABEL, ZONE_LABEL, component, zone_key};
 use crate::config::loki as cfg;
+use crate::contract::{self as names, GRPC, HTTP_METRICS, LOKI, LOKI_RUNTIME};
 use crate::render::labels::{self, Labels};
+use crate::render::meta::to_value;
 use crate::render::meta::{annotate, checkov_skips, object_meta};
-use crate::render::names::{self, GRPC, HTTP_METRICS, LOKI, LOKI_RUNTIME};
 use crate::render::pod::{
     config_map_volume, container_port, empty_dir, hardened_container, http_get, mount, placement,
     requirements, runtime_default_seccomp,
 };
-use crate::render::to_value;
 use crate::spec::Resolved;
 use crate::spec::resolved::{Backend, Part, Workload};
+
+/// Rendered Loki config files, kept as text: the ConfigMaps hold them and the pod
+/// templates carry their checksums.
+#[derive(Debug)]
+pub struct Files {
+    pub config: String,
+    pub runtime: String,
+    /// Their SHA-256, computed once for every pod template.
+    pub config_checksum: String,
+    pub runtime_checksum: String,
+}
 
 pub const UID: i64 = 10001;
 const STORAGE_VOLUME: &str = "storage";
@@ -82,7 +92,7 @@ pub fn workloads(r: &Resolved, files: &Files) -> Result<Vec<Value>, String> {
                 s.insert(ZONE_LABEL.to_owned(), zone_key(i));
                 units.push(Unit {
                     part,
-                    name: format!("{}-{}", names::service(part), zone_key(i)),
+                    name: format!("{}-{}", part.service(), zone_key(i)),
                     workload: w,
                     replicas: per_zone,
                     selector: s,
@@ -92,7 +102,7 @@ pub fn workloads(r: &Resolved, files: &Files) -> Result<Vec<Value>, String> {
         } else {
             units.push(Unit {
                 part,
-                name: names::service(part),
+                name: part.service(),
                 workload: w,
                 replicas: w.replicas,
                 selector,
@@ -304,7 +314,7 @@ fn skips(r: &Resolved, meta: &mut ObjectMeta) {
             "S3 keys reach Loki as environment variables from the referenced Secret, the way its S3 client reads them; prefer workload identity",
         ));
     }
-    list.extend(super::super::network::checkov_skip(r));
+    list.extend(super::super::meta::checkov_skip(r));
     checkov_skips(meta, &list);
 }
 
@@ -339,8 +349,8 @@ fn stateful_set(r: &Resolved, files: &Files, u: &Unit<'_>) -> StatefulSet {
     let mut meta = object_meta(&u.name, Some(&r.namespace), object_labels);
     skips(r, &mut meta);
     let service_name = match &u.zone {
-        Some((key, _)) => format!("{}-{key}-headless", names::service(part)),
-        None => names::headless(part),
+        Some((key, _)) => format!("{}-{key}-headless", part.service()),
+        None => part.headless(),
     };
     StatefulSet {
         metadata: meta,

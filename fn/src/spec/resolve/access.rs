@@ -1,7 +1,7 @@
 //! Who may read and write: tenancy, the gateway and its authentication, exposure.
 //! Also the optional extras that depend on them: caches and the ruler.
 
-use super::Checker;
+use super::checker::Checker;
 use super::retention::retention_of;
 use crate::spec::names;
 use crate::spec::profile::Defaults;

@@ -3,7 +3,7 @@
 //! and pointed at structured metadata, which Loki 3 stores per line without indexing.
 
 use super::super::collector::{MAX_EXTRA_LABELS, RESERVED_LABELS};
-use super::Checker;
+use super::checker::Checker;
 
 /// Label-name syntax Loki accepts, `__` prefixes excluded (reserved).
 fn check_label_name(name: &str) -> Result<(), String> {

@@ -11,7 +11,7 @@ use super::super::profile::{self, Defaults};
 use super::super::types::{CollectorSpec, MultilineSpec, RedactionSpec, Spec, TalosLogsSpec};
 use super::super::{names, re2, redaction, suggest};
 use super::cardinality::{extra_labels, structured_metadata};
-use super::{Checker, resources};
+use super::checker::{Checker, resources};
 
 pub(super) fn collector(c: &mut Checker, spec: &Spec, d: &Defaults) -> Option<Collector> {
     let errors_before = c.errors.len();

@@ -8,7 +8,7 @@ use super::super::duration::Duration;
 use super::super::profile::Defaults;
 use super::super::quantity::Quantity;
 use super::super::types::DeliverySpec;
-use super::Checker;
+use super::checker::Checker;
 
 pub(super) fn delivery(
     c: &mut Checker,

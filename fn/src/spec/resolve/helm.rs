@@ -3,7 +3,7 @@
 //! Everything else maps (render/helm).
 
 use super::super::resolved::{Caches, Gateway, Retention};
-use super::Checker;
+use super::checker::Checker;
 
 /// The longest chart object name is `<fullname>-query-scheduler-headless`; the chart
 /// truncates names to 63 characters, which would no longer match what Promtail,

@@ -3,10 +3,13 @@
 
 mod access;
 mod cardinality;
+mod checker;
 mod collector;
 mod delivery;
 mod helm;
 mod network;
+#[cfg(test)]
+mod network_tests;
 mod observability;
 #[cfg(test)]
 mod regression_tests;
@@ -14,60 +17,13 @@ mod retention;
 mod storage;
 mod topology;
 
-use std::collections::BTreeMap;
-
 use super::names;
 use super::profile::{self, Defaults};
-use super::quantity::Quantity;
-use super::resolved::{Amounts, Loki, Resolved, Resources};
+use super::resolved::{Loki, Resolved};
 use super::sizes;
-use super::types::{LokiStack, Mode, Output, Profile, ResourcesSpec};
+use super::types::{LokiStack, Mode, Output, Profile};
 use crate::diagnostic::Diagnostic;
-
-/// Collects diagnostics while values are resolved.
-#[derive(Default)]
-struct Checker {
-    errors: Vec<Diagnostic>,
-    warnings: Vec<Diagnostic>,
-}
-
-impl Checker {
-    fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(Diagnostic::at(field, message));
-    }
-
-    fn warn(&mut self, field: &str, message: impl Into<String>) {
-        self.warnings.push(Diagnostic::at(field, message));
-    }
-
-    /// Keeps `Ok` values, records `Err` messages under `field`.
-    fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result.map_err(|e| self.error(field, e)).ok()
-    }
-
-    /// A value that lands in a config file Loki or Promtail reads with
-    /// `-config.expand-env` must not hold what that rewrites: `\\` (escapes are
-    /// rewritten), `${` and `$$`, and with `any_dollar` (Loki with S3 keys from a Secret,
-    /// where `$NAME` expands too) any `$`. The rendered files are checked again whole
-    /// (render::loki, config::promtail); this names the field.
-    fn expand_env_safe(&mut self, field: &str, value: &str, any_dollar: bool, why: &str) {
-        let bad = if value.contains('\\') {
-            Some("\\")
-        } else if any_dollar && value.contains('$') {
-            Some("$")
-        } else {
-            ["${", "$$"].into_iter().find(|b| value.contains(b))
-        };
-        if let Some(bad) = bad {
-            self.error(
-                field,
-                format!(
-                    "{value:?} contains {bad:?}, which -config.expand-env would rewrite: {why}"
-                ),
-            );
-        }
-    }
-}
+use checker::Checker;
 
 pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let mut c = Checker::default();
@@ -233,68 +189,4 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
         }
         _ => Err(c.errors),
     }
-}
-
-fn resources(
-    c: &mut Checker,
-    field: &str,
-    spec: Option<&ResourcesSpec>,
-    default_requests: (&str, &str),
-    default_memory_limit: &str,
-) -> Resources {
-    let requests = spec.and_then(|s| s.requests.clone()).unwrap_or_default();
-    let limits = spec.and_then(|s| s.limits.clone()).unwrap_or_default();
-    let mut q = |sub: &str, given: Option<String>, default: Option<&str>| {
-        given
-            .or_else(|| default.map(str::to_owned))
-            .and_then(|text| c.check(&format!("{field}.{sub}"), Quantity::parse(&text)))
-    };
-    let out = Resources {
-        requests: Amounts {
-            cpu: q("requests.cpu", requests.cpu, Some(default_requests.0)),
-            memory: q("requests.memory", requests.memory, Some(default_requests.1)),
-        },
-        limits: Amounts {
-            cpu: q("limits.cpu", limits.cpu, None),
-            memory: q("limits.memory", limits.memory, Some(default_memory_limit)),
-        },
-    };
-    for (res, req, lim) in [
-        ("cpu", &out.requests.cpu, &out.limits.cpu),
-        ("memory", &out.requests.memory, &out.limits.memory),
-    ] {
-        if let (Some(req), Some(lim)) = (req, lim)
-            && req.value() > lim.value()
-        {
-            c.error(
-                &format!("{field}.requests.{res}"),
-                format!(
-                    "request {:?} is larger than the limit {:?}",
-                    req.as_str(),
-                    lim.as_str()
-                ),
-            );
-        }
-    }
-    out
-}
-
-fn labels(
-    c: &mut Checker,
-    field: &str,
-    given: Option<&BTreeMap<String, String>>,
-    default: &[(&str, &str)],
-) -> BTreeMap<String, String> {
-    let labels: BTreeMap<String, String> = match given {
-        Some(l) => l.clone(),
-        None => default
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    };
-    for (k, v) in &labels {
-        c.check(&format!("{field}.{k}"), names::check_label_key(k));
-        c.check(&format!("{field}.{k}"), names::check_label_value(v));
-    }
-    labels
 }

@@ -7,7 +7,7 @@ use super::super::resolved::{
     Dashboards, Datasource, DerivedField, PASSWORD_ENV, PrometheusRule, ServiceMonitor,
 };
 use super::super::types::{DerivedFieldMatcher, DerivedFieldSpec, PasswordFromSpec};
-use super::{Checker, labels};
+use super::checker::{Checker, labels};
 
 pub(super) fn datasource(
     c: &mut Checker,

@@ -2,8 +2,8 @@
 //! by the fuzzer (fuzz/), each named after what it was.
 
 use crate::diagnostic::Diagnostic;
-use crate::spec::Resolved;
 use crate::spec::resolved::Part;
+use crate::spec::resolved::Resolved;
 
 fn parse(spec: &str) -> Result<Resolved, Vec<Diagnostic>> {
     let doc: serde_json::Value = crate::yaml::from_str(&format!(

@@ -5,7 +5,7 @@ use super::super::duration::{Duration, HOUR_MS};
 use super::super::profile::Defaults;
 use super::super::resolved::{Limits, Retention, Schema, StreamRetention};
 use super::super::selector;
-use super::Checker;
+use super::checker::Checker;
 
 pub(super) fn schemas(
     c: &mut Checker,

@@ -1,6 +1,6 @@
 //! `spec.storage`: exactly one backend, and credentials only by reference.
 
-use super::Checker;
+use super::checker::Checker;
 use crate::spec::names;
 use crate::spec::resolved::{
     Backend, Gcs, Migration, S3, Sse, Storage, StorageAuth, StorageSecret,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, labels, resources};
+use super::checker::{Checker, labels, resources};
 use crate::spec::names;
 use crate::spec::profile::Defaults;
 use crate::spec::quantity::Quantity;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{ResourcesSpec, RetentionSpec, rules};
+use super::rules;
+use super::shared::{ResourcesSpec, RetentionSpec};
 
 /// Loki's multi-tenancy.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -16,18 +16,19 @@ mod access;
 mod collector;
 mod observability;
 pub(crate) mod rules;
+mod shared;
 mod storage;
 mod workloads;
 pub use access::*;
 pub use collector::*;
 pub use observability::*;
+pub use rules::SCHEMA_VERSION;
+pub use shared::*;
 pub use storage::*;
 pub use workloads::*;
 
 pub const API_VERSION: &str = "lokistack.krm.dev/v1alpha1";
 pub const KIND: &str = "LokiStack";
-/// The only index schema Loki 3 runs with structured metadata.
-pub const SCHEMA_VERSION: &str = "v13";
 
 /// The config of loki-stack-fn: one document that describes a whole Loki + Promtail
 /// logging stack (Loki, Promtail on every node, the Grafana datasource and dashboards,
@@ -227,29 +228,6 @@ impl LogLevel {
     }
 }
 
-/// Container resources.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResourcesSpec {
-    /// What the scheduler reserves; each at most the limit.
-    pub requests: Option<ResourceAmounts>,
-    /// The most the container may use.
-    pub limits: Option<ResourceAmounts>,
-}
-
-/// Kubernetes quantities.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResourceAmounts {
-    /// CPU: cores (`1`, `0.5`) or millicores (`500m`).
-    #[schemars(transform = rules::quantity)]
-    pub cpu: Option<String>,
-    /// Memory in bytes with a suffix: `256Mi`, `1Gi` (`10GB` is refused: did you mean
-    /// `10Gi`?).
-    #[schemars(transform = rules::quantity)]
-    pub memory: Option<String>,
-}
-
 /// One index schema period.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -261,32 +239,6 @@ pub struct SchemaSpec {
     /// `v13` (tsdb), the only schema Loki 3 runs with structured metadata.
     #[schemars(transform = rules::schema_version)]
     pub version: String,
-}
-
-/// How long logs are kept (the compactor deletes older ones).
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RetentionSpec {
-    /// Required: a Loki duration of at least 24h, e.g. `72h`, `7d`, `1d12h` (units
-    /// `ms s m h d w y` in that order, no spaces). `0` (keep forever) is refused.
-    #[schemars(transform = rules::duration)]
-    pub period: Option<String>,
-    /// Other periods for the streams a selector matches (Loki's `retention_stream`).
-    pub streams: Option<Vec<StreamRetentionSpec>>,
-}
-
-/// A retention period for some streams.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StreamRetentionSpec {
-    /// A LogQL stream selector, e.g. `{namespace="dev"}`.
-    #[schemars(transform = rules::stream_selector)]
-    pub selector: String,
-    /// At least 24h, e.g. `24h`, `30d`.
-    #[schemars(transform = rules::duration)]
-    pub period: String,
-    /// The highest priority wins where selectors overlap. Default 1.
-    pub priority: Option<u32>,
 }
 
 /// Ingestion limits per tenant (Loki's `limits_config`). Defaults from `spec.size`

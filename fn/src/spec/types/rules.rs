@@ -1,6 +1,7 @@
 //! What the JSON Schema (`loki-stack-fn schema`) says about a field's value beyond its
 //! type: the string rules of `resolve`, written as JSON Schema keywords and attached to
-//! the fields with `#[schemars(transform = ...)]`.
+//! the fields with `#[schemars(transform = ...)]`; and the fixed values they name
+//! (the schema version, reserved labels, ports taken on a node), which `resolve` uses too.
 //!
 //! Each rule is exactly as strict as the check it mirrors (named in its doc) or looser,
 //! never stricter: what the function accepts, the schema accepts. The function refuses
@@ -10,6 +11,42 @@
 
 use schemars::Schema;
 use serde_json::{Map, Value, json};
+
+/// The only index schema Loki 3 runs with structured metadata.
+pub const SCHEMA_VERSION: &str = "v13";
+
+/// Ports a Talos node (or the collector itself, on the host network with the
+/// receiver on) already listens on.
+pub const TAKEN_PORTS: [(u16, &str); 12] = [
+    (2020, "Fluent Bit's own HTTP server (metrics, health)"),
+    (2379, "etcd"),
+    (2380, "etcd peers"),
+    (6443, "the kube-apiserver"),
+    (9100, "node-exporter"),
+    (10249, "kube-proxy metrics"),
+    (10250, "the kubelet"),
+    (10256, "kube-proxy health"),
+    (10257, "kube-controller-manager"),
+    (10259, "kube-scheduler"),
+    (50000, "Talos apid"),
+    (50001, "Talos trustd"),
+];
+
+/// Labels every entry may carry; `extraLabels` must not reuse them.
+pub const RESERVED_LABELS: [&str; 12] = [
+    "job",
+    "namespace",
+    "pod",
+    "container",
+    "node",
+    "app",
+    "level",
+    "service",
+    "service_name",
+    "filename",
+    "stream",
+    "verb",
+];
 
 /// `names::check_dns_label`: a DNS-1123 label.
 pub const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
@@ -161,7 +198,7 @@ pub fn label_names(s: &mut Schema) {
         s,
         json!({
             "pattern": LABEL_NAME,
-            "not": {"anyOf": [not_matching("^__"), {"enum": crate::spec::collector::RESERVED_LABELS}]},
+            "not": {"anyOf": [not_matching("^__"), {"enum": RESERVED_LABELS}]},
         }),
     );
 }
@@ -337,7 +374,7 @@ pub fn toleration_effect(s: &mut Schema) {
 
 /// Schema versions Loki 3 runs with (`resolve::retention::schemas`).
 pub fn schema_version(s: &mut Schema) {
-    s.insert("enum".into(), json!([crate::spec::types::SCHEMA_VERSION]));
+    s.insert("enum".into(), json!([SCHEMA_VERSION]));
 }
 
 /// Lists whose entries must be distinct.
@@ -347,10 +384,7 @@ pub fn unique(s: &mut Schema) {
 
 /// `resolve::collector::receiver`: not a port a Talos node already listens on.
 pub fn receiver_port(s: &mut Schema) {
-    let taken: Vec<u16> = crate::spec::collector::TAKEN_PORTS
-        .iter()
-        .map(|(p, _)| *p)
-        .collect();
+    let taken: Vec<u16> = TAKEN_PORTS.iter().map(|(p, _)| *p).collect();
     add(s, json!({"not": {"enum": taken}}));
 }
 

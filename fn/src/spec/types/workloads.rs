@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{FilesystemSpec, ResourcesSpec, rules};
+use super::rules;
+use super::shared::ResourcesSpec;
+use super::storage::FilesystemSpec;
 
 /// `spec.components.<name>`: overrides of one component's preset. Only the components
 /// of the chosen mode (and of what is turned on: gateway, caches, ruler) may be named.

@@ -4,10 +4,44 @@
 
 use serde_json::{Map, Value, json};
 
-use super::image;
 use crate::render::labels::Labels;
 use crate::spec::Resolved;
 use crate::spec::resolved::{Cache, Gateway, Part, Resources, Workload};
+
+/// An image reference as the chart's `{registry, repository, tag | digest}`.
+pub fn image(reference: &str) -> Value {
+    let (name_tag, digest) = match reference.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (reference, None),
+    };
+    // A tag is a ':' after the last '/' (a registry port is before it).
+    let slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match name_tag.get(slash..).and_then(|last| last.rfind(':')) {
+        Some(i) => (
+            name_tag.get(..slash + i).unwrap_or(name_tag),
+            name_tag.get(slash + i + 1..),
+        ),
+        None => (name_tag, None),
+    };
+    let (registry, repository) = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (first, rest)
+        }
+        _ => ("docker.io", name),
+    };
+    let mut m = Map::new();
+    m.insert("registry".to_owned(), json!(registry));
+    m.insert("repository".to_owned(), json!(repository));
+    if let Some(t) = tag {
+        m.insert("tag".to_owned(), json!(t));
+    }
+    if let Some(d) = digest {
+        m.insert("digest".to_owned(), json!(d));
+    }
+    Value::Object(m)
+}
 
 /// The chart's values key of each Loki part (the chart's name for it).
 pub const LOKI_PARTS: [(&str, Part); 12] = [

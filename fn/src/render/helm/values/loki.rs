@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::image;
+use super::components::image;
 use crate::config::loki as cfg;
-use crate::render::to_value;
+use crate::render::meta::to_value;
 use crate::spec::Resolved;
 use crate::spec::resolved::{Backend, S3};
 use crate::spec::types::SseType;

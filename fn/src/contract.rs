@@ -1,4 +1,5 @@
-//! Object names: part of the product's contract (docs, dashboards and checks use them).
+//! The names and ports that are the product's contract (docs, dashboards and checks use
+//! them): the ground floor of the crate, using none of its modules.
 
 pub const LOKI: &str = "loki";
 pub const LOKI_HEADLESS: &str = "loki-headless";
@@ -15,7 +16,9 @@ pub const DASHBOARD_HEALTH_UID: &str = "loki-stack-health";
 pub const DASHBOARD_LOGS: &str = "loki-grafana-dashboard-logs";
 pub const DASHBOARD_LOGS_KEY: &str = "loki-stack-logs.json";
 pub const DASHBOARD_LOGS_UID: &str = "loki-stack-logs";
-pub const LOKI_HTTP_PORT: u16 = crate::config::loki::HTTP_PORT;
+/// Loki's HTTP and gRPC ports (`server.http_listen_port`, `grpc_listen_port`).
+pub const LOKI_HTTP_PORT: u16 = 3100;
+pub const LOKI_GRPC_PORT: u16 = 9095;
 pub const HTTP_METRICS: &str = "http-metrics";
 pub const GRPC: &str = "grpc";
 pub const GATEWAY: &str = "loki-gateway";
@@ -26,21 +29,3 @@ pub const MEMBERLIST_PORT_NAME: &str = "tcp-memberlist";
 pub const MEMBERLIST_PORT: u16 = 7946;
 pub const MEMCACHED_PORT_NAME: &str = "memcached-client";
 pub const MEMCACHED_PORT: u16 = 11211;
-
-use crate::spec::resolved::Part;
-
-/// The workload and ClusterIP Service of a part: `loki` for the single binary,
-/// `loki-<component>` otherwise (the upstream chart's names).
-pub fn service(part: Part) -> String {
-    match part {
-        Part::SingleBinary => LOKI.to_owned(),
-        Part::Gateway => GATEWAY.to_owned(),
-        other => format!("{LOKI}-{}", other.role()),
-    }
-}
-
-/// The headless Service of a part (every pod's address, for gRPC clients and
-/// StatefulSet pod DNS).
-pub fn headless(part: Part) -> String {
-    format!("{}-headless", service(part))
-}
