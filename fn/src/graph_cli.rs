@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use loki_stack_fn::PlainTarget;
 
-use super::{Loaded, load, refused, usage_error, write_stdout};
+use crate::cli_io::{Loaded, load, refused, usage_error, write_stdout};
 
 const USAGE: &str = "graph needs: graph -f CONFIG (or - for stdin)";
 

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use loki_stack_fn::diagnostic::Diagnostics;
 use loki_stack_fn::plan::{self, Context, Day, Earlier};
 
-use super::{read_bounded, usage_error, write_stdout};
+use crate::cli_io::{read_bounded, usage_error, write_stdout};
 
 const USAGE: &str =
     "plan needs: plan -f CONFIG [--from PREVIOUS] [--output text|json] [--today YYYY-MM-DD]";
