@@ -9,6 +9,7 @@ pub mod previous;
 pub mod resources;
 pub mod summary;
 pub mod text;
+mod writer;
 
 use serde::Serialize;
 
