@@ -18,8 +18,8 @@ pub const PROMTAIL_MIN_BACKOFF_MS: u64 = 500;
 pub const PROMTAIL_MAX_BACKOFF_MS: u64 = 30_000;
 /// Fluent Bit's `scheduler.base` and `scheduler.cap`, in seconds.
 pub const FLUENT_BIT_RETRY_WAIT_S: u64 = 30;
-/// Fluent Bit's scheduler adds one second to every wait.
-const FLUENT_BIT_WAIT_MS: u64 = (FLUENT_BIT_RETRY_WAIT_S + 1) * 1000;
+/// Every wait between two tries of a chunk: the scheduler adds one second to `base`.
+pub const FLUENT_BIT_WAIT_MS: u64 = (FLUENT_BIT_RETRY_WAIT_S + 1) * 1000;
 /// Promtail's `backoff_config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PromtailBackoff {
@@ -68,7 +68,7 @@ pub fn promtail_backoff(retry_for_ms: u64) -> PromtailBackoff {
     b
 }
 
-/// Fluent Bit's `retry_limit`: enough retries of `FLUENT_BIT_RETRY_WAIT_S + 1` s each.
+/// Fluent Bit's `retry_limit`: enough retries of [`FLUENT_BIT_WAIT_MS`] each.
 pub fn fluent_bit_retry_limit(retry_for_ms: u64) -> u64 {
     retry_for_ms.div_ceil(FLUENT_BIT_WAIT_MS)
 }

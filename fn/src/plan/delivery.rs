@@ -6,6 +6,10 @@ use serde::Serialize;
 use crate::collection::delivery::{self as d, PromtailBackoff};
 use crate::config::fluentbit::{BUFFER_DIR, MAX_CHUNKS_UP};
 use crate::config::loki;
+use crate::render::alerts::{
+    FLUENT_BIT_BUFFER_FILLING, FLUENT_BIT_CANNOT_REACH, FLUENT_BIT_DROPPING, PROMTAIL_CANNOT_REACH,
+    PROMTAIL_DROPPING,
+};
 use crate::spec::Resolved;
 use crate::spec::collector::CollectorKind;
 use crate::spec::duration::go_duration;
@@ -45,8 +49,12 @@ pub fn delivery(r: &Resolved) -> Delivery {
         }
         CollectorKind::FluentBit => {
             let ms = d::fluent_bit_retry_ms(retry_for);
-            let wait = (d::FLUENT_BIT_RETRY_WAIT_S + 1) * 1000;
-            (ms, ms, d::fluent_bit_retry_limit(retry_for), wait)
+            (
+                ms,
+                ms,
+                d::fluent_bit_retry_limit(retry_for),
+                d::FLUENT_BIT_WAIT_MS,
+            )
         }
     };
     Delivery {
@@ -117,9 +125,9 @@ pub fn rows(x: &Delivery) -> Vec<(String, String)> {
             ));
             rows.push((
                 "alerts".to_owned(),
-                "PromtailCannotReachLoki after 5m (warning), PromtailDroppingEntries \
-                 (critical)"
-                    .to_owned(),
+                format!(
+                    "{PROMTAIL_CANNOT_REACH} after 5m (warning), {PROMTAIL_DROPPING} (critical)"
+                ),
             ));
         }
         Some(buffer) => {
@@ -153,9 +161,10 @@ pub fn rows(x: &Delivery) -> Vec<(String, String)> {
             ));
             rows.push((
                 "alerts".to_owned(),
-                "FluentBitCannotReachLoki after 5m (warning), FluentBitBufferFilling at 80% \
-                 (warning), FluentBitDroppingRecords (critical)"
-                    .to_owned(),
+                format!(
+                    "{FLUENT_BIT_CANNOT_REACH} after 5m (warning), {FLUENT_BIT_BUFFER_FILLING} \
+                     at 80% (warning), {FLUENT_BIT_DROPPING} (critical)"
+                ),
             ));
         }
     }

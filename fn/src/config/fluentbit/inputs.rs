@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::layout::{DATA_MOUNT, POD_TAG_PREFIX};
+use super::layout::{DATA_MOUNT, MEM_BUF_LIMIT, POD_TAG_PREFIX};
 use crate::collection::{self, talos};
 use crate::config::lua_regex::onigmo;
 use crate::spec::Resolved;
@@ -33,7 +33,7 @@ fn tail(alias: &str, tag: &str, path: &str, db: &str) -> serde_json::Map<String,
         "buffer_max_size": "256k",
         "truncate_long_lines": "on",
         "skip_empty_lines": "off",
-        "mem_buf_limit": "16MB",
+        "mem_buf_limit": MEM_BUF_LIMIT,
         "storage.type": "filesystem",
     });
     match v {
@@ -112,7 +112,7 @@ pub fn inputs(r: &Resolved) -> Vec<Value> {
             "listen": "127.0.0.1",
             "port": port,
             "format": "json",
-            "mem_buf_limit": "16MB",
+            "mem_buf_limit": MEM_BUF_LIMIT,
             "storage.type": "filesystem",
         }));
     }

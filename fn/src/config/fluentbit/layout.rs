@@ -12,6 +12,8 @@ pub const DATA_MOUNT: &str = "/var/lib/fluent-bit";
 pub const BUFFER_DIR: &str = "buffer";
 /// Chunks (up to 2 MB each) held in memory at once; the rest wait on disk.
 pub const MAX_CHUNKS_UP: u32 = 32;
+/// What an input holds in memory; past it, its new chunks stay on disk only.
+pub const MEM_BUF_LIMIT: &str = "16MB";
 /// Where the gateway password is mounted (key `password`), with gateway auth on.
 pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
 /// The HTTP server: Prometheus metrics (`/api/v2/metrics/prometheus`) and `/api/v1/health`.

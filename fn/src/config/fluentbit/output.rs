@@ -78,7 +78,7 @@ pub fn loki(r: &Resolved) -> Value {
             // Whole bytes: Fluent Bit reads "1G" as 10^9, not 2^30.
             map.insert(
                 "storage.total_limit_size".to_owned(),
-                json!(format!("{}", buffer.value() as u64)),
+                json!((buffer.value() as u64).to_string()),
             );
         }
         if let Some(tenant) = t.tenant_id {

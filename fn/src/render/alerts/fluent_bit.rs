@@ -24,7 +24,7 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
         // New chunks are tried every second and each failed one again every 30 s or so,
         // so retries are seen in any 4 minutes.
         alert(
-            "FluentBitCannotReachLoki",
+            rule::FLUENT_BIT_CANNOT_REACH,
             format!(
                 "sum by (cluster, namespace, job, pod, node) (increase(fluentbit_output_retries_total{{{out}}}[{w}])) > 0\nunless on (cluster, namespace, job, pod, node)\nsum by (cluster, namespace, job, pod, node) (increase(fluentbit_output_proc_records_total{{{out}}}[{w}])) > 0\nand on (cluster, namespace, job, pod, node)\nsum by (cluster, namespace, job, pod, node) (fluentbit_output_retries_total{{{out}}} offset {w})",
                 w = rule::CANNOT_REACH_WINDOW,
@@ -58,7 +58,7 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
             "{{ $labels.pod }} has had failed pushes to Loki for 15 minutes ({{ printf \"%.2f\" $value }}/s).",
         ),
         alert(
-            "FluentBitDroppingRecords",
+            rule::FLUENT_BIT_DROPPING,
             format!(
                 "sum by (cluster, namespace, job, pod) (increase(fluentbit_output_dropped_records_total{{{p}}}[10m])) > 0"
             ),
@@ -68,7 +68,7 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
             "{{ $labels.pod }} dropped {{ printf \"%.0f\" $value }} records in 10 minutes: their retries ran out (spec.collector.delivery.retryFor), Loki refused them for good (4xx), or the disk buffer was full and the oldest chunks were evicted to make room (spec.collector.delivery.bufferSize). The lines are lost.",
         ),
         alert(
-            "FluentBitBufferFilling",
+            rule::FLUENT_BIT_BUFFER_FILLING,
             format!(
                 "min by (cluster, namespace, job, pod, node) (fluentbit_output_chunk_available_capacity_percent{{{out}}}) < 20"
             ),

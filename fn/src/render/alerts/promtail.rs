@@ -14,7 +14,7 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
         // spec.collector.delivery) and reads no further meanwhile, so the retries are seen
         // in any 4 minutes.
         alert(
-            "PromtailCannotReachLoki",
+            rule::PROMTAIL_CANNOT_REACH,
             format!(
                 "sum by (cluster, namespace, job, pod, node, host) (increase(promtail_batch_retries_total{{{p}}}[{w}])) > 0\nunless on (cluster, namespace, job, pod, node, host)\nsum by (cluster, namespace, job, pod, node, host) (increase(promtail_sent_entries_total{{{p}}}[{w}])) > 0\nand on (cluster, namespace, job, pod, node, host)\nsum by (cluster, namespace, job, pod, node, host) (promtail_batch_retries_total{{{p}}} offset {w})",
                 w = rule::CANNOT_REACH_WINDOW,
@@ -48,7 +48,7 @@ pub fn rules(r: &Resolved) -> Vec<Rule> {
             "Promtail's pushes to {{ $labels.host }} have a 99th percentile latency of {{ printf \"%.2f\" $value }}s.",
         ),
         alert(
-            "PromtailDroppingEntries",
+            rule::PROMTAIL_DROPPING,
             format!(
                 "sum by (cluster, namespace, job, host, reason) (increase(promtail_dropped_entries_total{{{p}}}[10m])) > 0"
             ),

@@ -69,6 +69,13 @@ pub(super) fn alert(
 pub const CANNOT_REACH_WINDOW: &str = "4m";
 pub const CANNOT_REACH_FOR: &str = "1m";
 
+/// The delivery alerts, by name (`plan` quotes them in "When Loki is down").
+pub const PROMTAIL_CANNOT_REACH: &str = "PromtailCannotReachLoki";
+pub const PROMTAIL_DROPPING: &str = "PromtailDroppingEntries";
+pub const FLUENT_BIT_CANNOT_REACH: &str = "FluentBitCannotReachLoki";
+pub const FLUENT_BIT_BUFFER_FILLING: &str = "FluentBitBufferFilling";
+pub const FLUENT_BIT_DROPPING: &str = "FluentBitDroppingRecords";
+
 /// The alias of Fluent Bit's one output (`config::fluentbit::output`): its metrics'
 /// `name`.
 pub const FLUENT_BIT_OUTPUT: &str = "loki";
