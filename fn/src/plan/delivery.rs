@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::resources::bytes_text;
 use crate::collection::delivery::{self as d, PromtailBackoff};
 use crate::config::fluentbit::{BUFFER_DIR, MAX_CHUNKS_UP};
 use crate::config::loki;
@@ -73,16 +74,6 @@ pub fn delivery(r: &Resolved) -> Delivery {
     }
 }
 
-/// Bytes as the plan prints them: `1Gi`, `512Mi`, or bytes.
-fn bytes(n: u64) -> String {
-    for (unit, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20)] {
-        if n >= size && n.is_multiple_of(size) {
-            return format!("{}{unit}", n / size);
-        }
-    }
-    format!("{n} bytes")
-}
-
 /// The rows of "When Loki is down".
 pub fn rows(x: &Delivery) -> Vec<(String, String)> {
     let go_duration = |ms: u64| go_duration(ms / 1000 * 1000);
@@ -138,7 +129,7 @@ pub fn rows(x: &Delivery) -> Vec<(String, String)> {
                     "no line lost in an outage up to {}, rotation included, while the node \
                      writes less than {} meanwhile",
                     x.retry_for,
-                    bytes(*buffer)
+                    bytes_text(*buffer)
                 ),
             ));
             rows.push((
@@ -156,7 +147,7 @@ pub fn rows(x: &Delivery) -> Vec<(String, String)> {
                     "up to {} on each node's disk ({path}), kept across restarts; reading \
                      goes on; when full the oldest chunks are dropped and counted; in \
                      memory at most {MAX_CHUNKS_UP} chunks of 2 MB and 16 MB per input",
-                    bytes(*buffer)
+                    bytes_text(*buffer)
                 ),
             ));
             rows.push((
