@@ -212,7 +212,10 @@ fn earlier_output_hazards(
         previous: &earlier,
         new: objects,
         owner,
-        migration: resolved.storage.migration.as_ref(),
+        migration: resolved
+            .central
+            .as_ref()
+            .and_then(|c| c.storage.migration.as_ref()),
         today: ctx.today,
     });
     let (errors, warnings, info) = plan::krm_results(&changes, file);

@@ -86,11 +86,13 @@ pub(crate) fn generate(config: &Value, file: Option<&str>) -> Result<Generated, 
         profile: match resolved.profile {
             spec::types::Profile::Local => "local",
             spec::types::Profile::Cloud => "cloud",
+            spec::types::Profile::Agent => "agent",
         },
-        mode: match resolved.mode {
-            spec::types::Mode::SingleBinary => "SingleBinary",
-            spec::types::Mode::SimpleScalable => "SimpleScalable",
-            spec::types::Mode::Distributed => "Distributed",
+        mode: match resolved.mode() {
+            Some(spec::types::Mode::SingleBinary) => "SingleBinary",
+            Some(spec::types::Mode::SimpleScalable) => "SimpleScalable",
+            Some(spec::types::Mode::Distributed) => "Distributed",
+            None => "none (agent)",
         },
         namespace: resolved.namespace.clone(),
         warnings: with_file(resolved.warnings.clone()),

@@ -102,7 +102,11 @@ pub fn plan(
                     previous: &previous,
                     new: &generated.objects,
                     owner: &generated.owner,
-                    migration: generated.resolved.storage.migration.as_ref(),
+                    migration: generated
+                        .resolved
+                        .central
+                        .as_ref()
+                        .and_then(|c| c.storage.migration.as_ref()),
                     today: ctx.today,
                 }),
             })

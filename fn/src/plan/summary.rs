@@ -10,8 +10,8 @@ use super::date::Day;
 use super::resources::{self, Component, Totals};
 use crate::spec::Resolved;
 use crate::spec::collector::RedactionScope;
-use crate::spec::resolved::Backend;
-use crate::spec::types::{Mode, PolicyKind, Profile};
+use crate::spec::resolved::{Backend, Central};
+use crate::spec::types::{Mode, PolicyKind};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,9 +19,10 @@ pub struct Summary {
     pub stack: Stack,
     pub components: Vec<Component>,
     pub totals: Totals,
-    pub storage: Storage,
+    /// `None` for an agent: the central stack stores and keeps the logs.
+    pub storage: Option<Storage>,
     pub schemas: Vec<Schema>,
-    pub retention: Retention,
+    pub retention: Option<Retention>,
     pub tenancy: Tenancy,
     pub collection: Collection,
     pub access: Access,
@@ -39,8 +40,9 @@ pub struct Stack {
     pub name: String,
     pub owner: String,
     pub profile: &'static str,
-    pub mode: &'static str,
-    pub size: &'static str,
+    /// `None` for an agent (no Loki).
+    pub mode: Option<&'static str>,
+    pub size: Option<&'static str>,
     pub namespace: String,
 }
 
@@ -191,13 +193,13 @@ fn name(o: &Value) -> String {
         .to_owned()
 }
 
-fn storage(r: &Resolved) -> Storage {
-    let auth = &r.storage.auth;
-    let (credentials, credentials_detail) = match (&r.storage.backend, &auth.secret) {
+fn storage(c: &Central) -> Storage {
+    let auth = &c.storage.auth;
+    let (credentials, credentials_detail) = match (&c.storage.backend, &auth.secret) {
         (Backend::Filesystem, _) => ("none", "none needed (filesystem)".to_owned()),
         (_, Some(s)) => (
             "secret",
-            match &r.storage.backend {
+            match &c.storage.backend {
                 Backend::Gcs(_) => format!("Secret {} (key {})", s.name, s.key_file_key),
                 _ => format!(
                     "Secret {} (keys {}, {})",
@@ -218,7 +220,7 @@ fn storage(r: &Resolved) -> Storage {
             "the node's own credentials (nothing configured)".to_owned(),
         ),
     };
-    let (region, encryption) = match &r.storage.backend {
+    let (region, encryption) = match &c.storage.backend {
         Backend::S3(s3) => (
             s3.region.clone(),
             s3.sse.as_ref().map(|sse| match &sse.kms_key_id {
@@ -229,13 +231,13 @@ fn storage(r: &Resolved) -> Storage {
         _ => (None, None),
     };
     Storage {
-        backend: r.storage.backend.loki_name(),
-        store: r.storage.backend.store_id(),
+        backend: c.storage.backend.loki_name(),
+        store: c.storage.backend.store_id(),
         region,
         encryption,
         credentials,
         credentials_detail,
-        migration: r.storage.migration.as_ref().map(|m| Migration {
+        migration: c.storage.migration.as_ref().map(|m| Migration {
             from: m.from.clone(),
             old_logs: m.old_logs.as_str(),
         }),
@@ -350,6 +352,7 @@ pub fn build(
     warnings: &[crate::diagnostic::Diagnostic],
     today: Option<Day>,
 ) -> Summary {
+    let central = r.central.as_ref();
     let components = resources::components(objects);
     let totals = resources::totals(&components);
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
@@ -364,28 +367,25 @@ pub fn build(
         stack: Stack {
             name: r.name.clone(),
             owner: owner.to_owned(),
-            profile: match r.profile {
-                Profile::Local => "local",
-                Profile::Cloud => "cloud",
-            },
-            mode: match r.mode {
+            profile: r.profile.as_str(),
+            mode: central.map(|c| match c.mode {
                 Mode::SingleBinary => "SingleBinary",
                 Mode::SimpleScalable => "SimpleScalable",
                 Mode::Distributed => "Distributed",
-            },
-            size: r.size.as_str(),
+            }),
+            size: central.map(|c| c.size.as_str()),
             namespace: r.namespace.clone(),
         },
         components,
         totals,
-        storage: storage(r),
-        schemas: r
-            .schemas
+        storage: central.map(storage),
+        schemas: central
             .iter()
-            .map(|s| Schema {
+            .flat_map(|c| c.schemas.iter().map(move |s| (c, s)))
+            .map(|(c, s)| Schema {
                 from: s.from.clone(),
                 version: s.version.clone(),
-                object_store: r.storage.backend.loki_name(),
+                object_store: c.storage.backend.loki_name(),
                 state: match (today, Day::parse(&s.from)) {
                     (Some(t), Ok(d)) if d <= t => "inEffect",
                     (Some(_), Ok(_)) => "future",
@@ -393,9 +393,9 @@ pub fn build(
                 },
             })
             .collect(),
-        retention: Retention {
-            period: r.retention.period.as_str().to_owned(),
-            streams: streams(&r.retention),
+        retention: central.map(|c| Retention {
+            period: c.retention.period.as_str().to_owned(),
+            streams: streams(&c.retention),
             tenants: r
                 .tenancy
                 .tenants
@@ -411,7 +411,7 @@ pub fn build(
                 .collect(),
             compaction_interval: "10m",
             delete_delay: "2h",
-        },
+        }),
         tenancy: Tenancy {
             enabled: r.tenancy.enabled,
             tenant_id: if r.tenancy.enabled {

@@ -76,8 +76,11 @@ fn workloads(out: &mut Out, s: &Summary) {
     );
 }
 
+/// Storage and retention of a stack that runs Loki (an agent has neither).
 fn config(out: &mut Out, s: &Summary) {
-    let st = &s.storage;
+    let (Some(st), Some(r)) = (&s.storage, &s.retention) else {
+        return;
+    };
     out.heading("Storage");
     let store = if st.backend == "filesystem" {
         "filesystem (the PVC of the Loki pod)".to_owned()
@@ -114,7 +117,6 @@ fn config(out: &mut Out, s: &Summary) {
     }
     out.rows(&rows);
 
-    let r = &s.retention;
     out.heading(&format!(
         "Retention (the compactor runs every {}, deletes {} later)",
         r.compaction_interval, r.delete_delay
@@ -356,8 +358,14 @@ pub fn render(plan: &Plan, color: bool) -> String {
     };
     let s = &plan.summary;
     let head = format!(
-        "{}: profile {}, mode {}, size {}, namespace {}",
-        s.stack.owner, s.stack.profile, s.stack.mode, s.stack.size, s.stack.namespace
+        "{}: profile {}, {}namespace {}",
+        s.stack.owner,
+        s.stack.profile,
+        match (s.stack.mode, s.stack.size) {
+            (Some(mode), Some(size)) => format!("mode {mode}, size {size}, "),
+            _ => String::new(),
+        },
+        s.stack.namespace
     );
     out.line(&out.paint("1", &head));
     if let Some(t) = &plan.today {

@@ -35,7 +35,13 @@ pub enum Role {
 
 /// The components that play `role` in this stack.
 pub fn components(r: &Resolved, role: Role) -> Vec<&'static str> {
-    let mode = r.mode;
+    if role == Role::Collector {
+        return vec![r.collector.kind.name()];
+    }
+    // An agent runs no Loki component.
+    let Some(mode) = r.mode() else {
+        return Vec::new();
+    };
     match (role, mode) {
         (Role::Loki, _) => Part::of_mode(mode, r.ruler.is_some())
             .into_iter()

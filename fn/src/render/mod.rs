@@ -46,6 +46,8 @@ pub fn owner(config_namespace: Option<&str>, name: &str) -> String {
 pub fn render(r: &Resolved) -> Result<Vec<Value>, String> {
     let mut out = vec![to_value(&namespace::render(r))?];
     match r.output {
+        // An agent runs no Loki: it ships to spec.remote.
+        _ if r.central.is_none() => {}
         Output::Manifests => {
             out.extend(loki::objects(r)?);
             out.extend(gateway::objects(r)?);

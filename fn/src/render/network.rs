@@ -126,6 +126,33 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
         return Vec::new();
     }
     let collector = labels::selector(r, super::collector::component(r));
+    let prometheus = Peer::Namespace(r.network.prometheus_namespace.clone());
+    let collector_metrics = Policy {
+        name: match r.collector.kind {
+            CollectorKind::Promtail => ALLOW_PROMTAIL_METRICS,
+            CollectorKind::FluentBit => ALLOW_FLUENT_BIT_METRICS,
+        },
+        target: collector.clone(),
+        allow: vec![Allow {
+            peers: vec![prometheus.clone()],
+            ports: vec![Port {
+                name: HTTP_METRICS,
+                number: super::collector::http_port(r),
+            }],
+        }],
+    };
+    let (Some(push_part), Some(query_part)) = (r.push_part(), r.query_part()) else {
+        // An agent: the collector is its only workload, and only Prometheus connects
+        // to it (it pushes out; egress is not restricted).
+        return vec![
+            Policy {
+                name: DEFAULT_DENY,
+                target: labels::stack(r),
+                allow: Vec::new(),
+            },
+            collector_metrics,
+        ];
+    };
     let gateway = r.gateway.as_ref().map(|_| pods_of(r, Part::Gateway));
     let gateway_port = Port {
         name: GATEWAY_HTTP,
@@ -134,7 +161,7 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
     // Promtail and Grafana use the gateway when there is one (push_url, loki_url).
     let (push_target, query_target, entry_port) = match &gateway {
         Some(g) => (g.clone(), g.clone(), gateway_port),
-        None => (pods_of(r, r.push_part()), pods_of(r, r.query_part()), HTTP),
+        None => (pods_of(r, push_part), pods_of(r, query_part), HTTP),
     };
     let mut out = vec![
         Policy {
@@ -189,29 +216,15 @@ pub fn policies(r: &Resolved) -> Vec<Policy> {
             }],
         });
     }
-    let prometheus = Peer::Namespace(r.network.prometheus_namespace.clone());
     out.push(Policy {
         name: ALLOW_METRICS,
         target: loki_pods(r),
         allow: vec![Allow {
-            peers: vec![prometheus.clone()],
+            peers: vec![prometheus],
             ports: vec![HTTP],
         }],
     });
-    out.push(Policy {
-        name: match r.collector.kind {
-            CollectorKind::Promtail => ALLOW_PROMTAIL_METRICS,
-            CollectorKind::FluentBit => ALLOW_FLUENT_BIT_METRICS,
-        },
-        target: collector,
-        allow: vec![Allow {
-            peers: vec![prometheus],
-            ports: vec![Port {
-                name: HTTP_METRICS,
-                number: super::collector::http_port(r),
-            }],
-        }],
-    });
+    out.push(collector_metrics);
     // Components call each other over HTTP and gRPC (distributor -> ingester, querier
     // -> ingester / index gateway / scheduler, ruler, compactor); the gateway proxies
     // HTTP to them.

@@ -8,6 +8,7 @@ pub mod profile;
 pub mod quantity;
 pub mod re2;
 pub mod redaction;
+mod remote_url;
 mod resolve;
 pub mod resolved;
 pub mod resources;

@@ -71,6 +71,23 @@ pub fn check_label_key(key: &str) -> Result<(), String> {
     }
 }
 
+/// A key of a Secret: letters, digits, `-`, `_` or `.` (what `kubectl create secret`
+/// accepts), at most 253 characters.
+pub fn check_secret_key(key: &str) -> Result<(), String> {
+    if !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|x| x.is_ascii_alphanumeric() || matches!(x, b'-' | b'_' | b'.'))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid Secret key {key:?}: letters, digits, '-', '_' or '.'"
+        ))
+    }
+}
+
 /// A label value: empty, or a name segment of at most 63 characters.
 pub fn check_label_value(value: &str) -> Result<(), String> {
     if value.is_empty() || is_name_segment(value, 63) {

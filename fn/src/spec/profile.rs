@@ -21,6 +21,9 @@ pub struct Defaults {
     pub retry_for: &'static str,
     /// `spec.collector.delivery.bufferSize` (Fluent Bit).
     pub buffer_size: &'static str,
+    /// The Grafana datasource is rendered unless `enabled: false` (an agent: only with
+    /// `enabled: true`; the central stack's Grafana usually has it).
+    pub datasource_enabled: bool,
     pub datasource_namespace: &'static str,
     pub datasource_name: &'static str,
     pub datasource_uid: &'static str,
@@ -85,6 +88,7 @@ pub const LOCAL: Defaults = Defaults {
     collector_memory_limit: "256Mi",
     retry_for: "1h",
     buffer_size: "1Gi",
+    datasource_enabled: true,
     datasource_namespace: "monitoring",
     datasource_name: "Loki",
     datasource_uid: "loki",
@@ -111,10 +115,18 @@ pub const CLOUD: Defaults = Defaults {
     ..LOCAL
 };
 
+/// Agent: the collector alone; it pushes as a tenant, and its datasource is opt-in.
+pub const AGENT: Defaults = Defaults {
+    tenancy_enabled: true,
+    datasource_enabled: false,
+    ..LOCAL
+};
+
 /// The defaults of a profile.
 pub fn defaults(profile: Profile) -> &'static Defaults {
     match profile {
         Profile::Local => &LOCAL,
         Profile::Cloud => &CLOUD,
+        Profile::Agent => &AGENT,
     }
 }

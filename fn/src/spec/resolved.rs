@@ -18,22 +18,19 @@ pub struct Resolved {
     pub name: String,
     pub profile: Profile,
     pub namespace: String,
-    pub mode: Mode,
-    pub loki: Loki,
-    pub storage: Storage,
-    pub schemas: Vec<Schema>,
-    pub retention: Retention,
-    pub limits: Limits,
+    /// The Loki this stack runs (profiles `local` and `cloud`); `None` for an agent,
+    /// which ships to [`Resolved::remote`] instead.
+    pub central: Option<Central>,
+    /// The central Loki an agent ships to (`spec.remote`, profile `agent` only).
+    pub remote: Option<Remote>,
     pub collector: Collector,
     pub datasource: Option<Datasource>,
     pub service_monitor: Option<ServiceMonitor>,
     pub prometheus_rule: Option<PrometheusRule>,
     pub dashboards: Option<Dashboards>,
-    pub size: Size,
     /// Every workload of the mode (and the gateway and caches when on), with its
     /// replicas, resources, PVC and placement.
     pub components: BTreeMap<Part, Workload>,
-    pub replication_factor: u32,
     /// Zone-aware ingesters: one StatefulSet per zone (Distributed only).
     pub zones: Vec<String>,
     pub tenancy: Tenancy,
@@ -47,6 +44,82 @@ pub struct Resolved {
     pub output: Output,
     /// Problems that do not stop the render (kpt shows them as warning results).
     pub warnings: Vec<Diagnostic>,
+}
+
+/// What only a stack that runs Loki has: its mode, image, storage, schema, retention,
+/// limits, size and replication.
+#[derive(Debug, Clone)]
+pub struct Central {
+    pub mode: Mode,
+    pub loki: Loki,
+    pub storage: Storage,
+    pub schemas: Vec<Schema>,
+    pub retention: Retention,
+    pub limits: Limits,
+    pub size: Size,
+    pub replication_factor: u32,
+}
+
+/// `spec.remote`: the central Loki an agent ships to, as whom and with which label.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub url: RemoteUrl,
+    pub tenant_id: String,
+    pub auth: Option<RemoteAuth>,
+    /// A Secret with the CA that signed the central Loki's certificate.
+    pub ca: Option<SecretKey>,
+    /// The `cluster` label every shipped stream carries.
+    pub cluster: String,
+}
+
+/// The central Loki's base URL, taken apart for collectors that want host and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteUrl {
+    /// `https://` (else plain `http://`, only to a Service of the cluster).
+    pub tls: bool,
+    /// DNS name, IPv4 address or `[IPv6]` address.
+    pub host: String,
+    /// The port, the scheme's own when the URL names none.
+    pub port: u16,
+    /// Path prefix before `/loki/api/v1/push`, empty or starting with `/`, no trailing `/`.
+    pub path: String,
+}
+
+impl RemoteUrl {
+    /// `scheme://host[:port][/prefix]`: an explicit port only when the URL named one
+    /// other than the scheme's.
+    pub fn base(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        let default_port = if self.tls { 443 } else { 80 };
+        if self.port == default_port {
+            format!("{scheme}://{}{}", self.host, self.path)
+        } else {
+            format!("{scheme}://{}:{}{}", self.host, self.port, self.path)
+        }
+    }
+
+    /// The push path, `<prefix>/loki/api/v1/push`.
+    pub fn push_path(&self) -> String {
+        format!("{}/loki/api/v1/push", self.path)
+    }
+}
+
+/// How an agent authenticates to the central Loki: a Secret's keys, never inline.
+#[derive(Debug, Clone)]
+pub enum RemoteAuth {
+    Basic {
+        secret: String,
+        username_key: String,
+        password_key: String,
+    },
+    BearerToken(SecretKey),
+}
+
+/// One key of a Secret in the stack's namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKey {
+    pub name: String,
+    pub key: String,
 }
 
 /// A workload of the stack. Loki's own parts run the Loki image with `-target`.
@@ -505,63 +578,90 @@ impl Resolved {
         }
     }
 
-    /// In-cluster URL of Loki's HTTP API for readers (Grafana) and writers (Promtail):
-    /// the gateway when there is one, else the component that serves the path.
+    /// The Loki this stack runs; an internal error for an agent (callers render Loki's
+    /// own objects only for a stack that runs one).
+    pub fn central(&self) -> Result<&Central, String> {
+        self.central.as_ref().ok_or_else(|| {
+            format!(
+                "internal: LokiStack/{} runs no Loki (profile agent)",
+                self.name
+            )
+        })
+    }
+
+    /// Loki's mode; `None` for an agent.
+    pub fn mode(&self) -> Option<Mode> {
+        self.central.as_ref().map(|c| c.mode)
+    }
+
+    /// URL of Loki's HTTP API for readers (Grafana) and writers: the central Loki's base
+    /// URL for an agent; else in-cluster, the gateway when there is one, else the
+    /// component that serves the path.
     pub fn loki_url(&self) -> String {
         use crate::contract as names;
+        if let Some(remote) = &self.remote {
+            return remote.url.base();
+        }
         if self.gateway.is_some() {
             return format!(
                 "http://{}",
                 self.service_host(&self.service_name(Part::Gateway))
             );
         }
-        if self.mode == Mode::SingleBinary {
-            // Kept short for the local stack; the search path resolves it.
-            return format!(
-                "http://{}.{}.svc:{}",
-                self.service_name(Part::SingleBinary),
-                self.namespace,
+        match (self.mode(), self.query_part()) {
+            (Some(Mode::SingleBinary), _) | (None, _) | (_, None) => {
+                // Kept short for the local stack; the search path resolves it.
+                format!(
+                    "http://{}.{}.svc:{}",
+                    self.service_name(Part::SingleBinary),
+                    self.namespace,
+                    names::LOKI_HTTP_PORT
+                )
+            }
+            (Some(_), Some(query)) => format!(
+                "http://{}:{}",
+                self.service_host(&self.service_name(query)),
                 names::LOKI_HTTP_PORT
-            );
+            ),
         }
-        format!(
-            "http://{}:{}",
-            self.service_host(&self.service_name(self.query_part())),
-            names::LOKI_HTTP_PORT
-        )
     }
 
-    /// Where Promtail pushes (`.../loki/api/v1/push`).
+    /// Where collectors push (`.../loki/api/v1/push`).
     pub fn push_url(&self) -> String {
         use crate::contract as names;
-        let base = if self.gateway.is_some() || self.mode == Mode::SingleBinary {
-            self.loki_url()
-        } else {
-            format!(
-                "http://{}:{}",
-                self.service_host(&self.service_name(self.push_part())),
-                names::LOKI_HTTP_PORT
-            )
+        let base = match self.push_part() {
+            Some(part)
+                if self.remote.is_none()
+                    && self.gateway.is_none()
+                    && part != Part::SingleBinary =>
+            {
+                format!(
+                    "http://{}:{}",
+                    self.service_host(&self.service_name(part)),
+                    names::LOKI_HTTP_PORT
+                )
+            }
+            _ => self.loki_url(),
         };
         format!("{base}/loki/api/v1/push")
     }
 
-    /// The part that receives pushes.
-    pub fn push_part(&self) -> Part {
-        match self.mode {
+    /// The part that receives pushes; `None` for an agent.
+    pub fn push_part(&self) -> Option<Part> {
+        self.mode().map(|mode| match mode {
             Mode::SingleBinary => Part::SingleBinary,
             Mode::SimpleScalable => Part::Write,
             Mode::Distributed => Part::Distributor,
-        }
+        })
     }
 
-    /// The part that answers queries.
-    pub fn query_part(&self) -> Part {
-        match self.mode {
+    /// The part that answers queries; `None` for an agent.
+    pub fn query_part(&self) -> Option<Part> {
+        self.mode().map(|mode| match mode {
             Mode::SingleBinary => Part::SingleBinary,
             Mode::SimpleScalable => Part::Read,
             Mode::Distributed => Part::QueryFrontend,
-        }
+        })
     }
 
     /// The ingesters' total replica count (the write path's StatefulSets).

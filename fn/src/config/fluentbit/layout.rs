@@ -14,8 +14,6 @@ pub const BUFFER_DIR: &str = "buffer";
 pub const MAX_CHUNKS_UP: u32 = 32;
 /// What an input holds in memory; past it, its new chunks stay on disk only.
 pub const MEM_BUF_LIMIT: &str = "16MB";
-/// Where the gateway password is mounted (key `password`), with gateway auth on.
-pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
 /// The HTTP server: Prometheus metrics (`/api/v2/metrics/prometheus`) and `/api/v1/health`.
 pub const HTTP_PORT: u16 = 2020;
 pub const METRICS_PATH: &str = "/api/v2/metrics/prometheus";
@@ -27,5 +25,35 @@ pub const NODE_ENV: &str = "NODE_NAME";
 pub const POD_IP_ENV: &str = "POD_IP";
 /// The gateway password, from its Secret (never written into the config).
 pub const PASSWORD_ENV: &str = "LOKI_GATEWAY_PASSWORD";
+/// An agent's user name and password for the central Loki, from its Secret.
+pub const REMOTE_USERNAME_ENV: &str = "LOKI_REMOTE_USERNAME";
+pub const REMOTE_PASSWORD_ENV: &str = "LOKI_REMOTE_PASSWORD";
+/// An agent's bearer token for the central Loki, from its Secret.
+pub const REMOTE_TOKEN_ENV: &str = "LOKI_REMOTE_TOKEN";
+
+/// The environment variables that carry the credentials of `t`, each with the Secret
+/// and key it comes from.
+pub fn credential_env(
+    t: &crate::collection::target::Target,
+) -> Vec<(&'static str, String, String)> {
+    use crate::collection::target::{Auth, Username};
+    match &t.auth {
+        None => Vec::new(),
+        Some(Auth::Basic {
+            username: Username::Fixed(_),
+            secret,
+            password_key,
+        }) => vec![(PASSWORD_ENV, secret.clone(), password_key.clone())],
+        Some(Auth::Basic {
+            username: Username::Key(user_key),
+            secret,
+            password_key,
+        }) => vec![
+            (REMOTE_USERNAME_ENV, secret.clone(), user_key.clone()),
+            (REMOTE_PASSWORD_ENV, secret.clone(), password_key.clone()),
+        ],
+        Some(Auth::Bearer(k)) => vec![(REMOTE_TOKEN_ENV, k.name.clone(), k.key.clone())],
+    }
+}
 /// Tags: `pods.<namespace>.<container>.<pod>`, `machine.<service>`, `audit`, `talos`.
 pub const POD_TAG_PREFIX: &str = "pods.";

@@ -37,9 +37,11 @@ pub fn env_vars(r: &Resolved) -> Vec<&'static str> {
     if host_network(r) {
         vars.push(POD_IP_ENV);
     }
-    if collection::target::target(r).basic_auth.is_some() {
-        vars.push(PASSWORD_ENV);
-    }
+    vars.extend(
+        layout::credential_env(&collection::target::target(r))
+            .into_iter()
+            .map(|(var, _, _)| var),
+    );
     vars
 }
 

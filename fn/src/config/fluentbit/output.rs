@@ -5,9 +5,10 @@
 
 use serde_json::{Value, json};
 
-use super::layout::PASSWORD_ENV;
+use super::layout::{PASSWORD_ENV, REMOTE_PASSWORD_ENV, REMOTE_TOKEN_ENV, REMOTE_USERNAME_ENV};
 use crate::collection::delivery;
 use crate::collection::target::target;
+use crate::collection::target::{Auth, Username};
 use crate::spec::Resolved;
 
 /// The record key whose map becomes structured metadata.
@@ -81,15 +82,41 @@ pub fn loki(r: &Resolved) -> Value {
                 json!((buffer.value() as u64).to_string()),
             );
         }
-        if let Some(tenant) = t.tenant_id {
+        if let Some(tenant) = &t.tenant_id {
             map.insert("tenant_id".to_owned(), json!(tenant));
         }
-        if let Some(auth) = t.basic_auth {
-            map.insert("http_user".to_owned(), json!(auth.username));
-            map.insert(
-                "http_passwd".to_owned(),
-                json!(format!("${{{PASSWORD_ENV}}}")),
-            );
+        match &t.auth {
+            None => {}
+            Some(Auth::Basic { username, .. }) => {
+                let (user, password) = match username {
+                    Username::Fixed(u) => (u.clone(), PASSWORD_ENV),
+                    Username::Key(_) => {
+                        (format!("${{{REMOTE_USERNAME_ENV}}}"), REMOTE_PASSWORD_ENV)
+                    }
+                };
+                map.insert("http_user".to_owned(), json!(user));
+                map.insert("http_passwd".to_owned(), json!(format!("${{{password}}}")));
+            }
+            Some(Auth::Bearer(_)) => {
+                map.insert(
+                    "bearer_token".to_owned(),
+                    json!(format!("${{{REMOTE_TOKEN_ENV}}}")),
+                );
+            }
+        }
+        if tls {
+            // Fluent Bit checks the certificate's chain by default, not its host name.
+            map.insert("tls.verify".to_owned(), json!("on"));
+            map.insert("tls.verify_hostname".to_owned(), json!("on"));
+            if let Some(ca) = t.ca_file() {
+                map.insert("tls.ca_file".to_owned(), json!(ca));
+            }
+        }
+        if let Some(cluster) = &t.cluster {
+            map.insert("labels".to_owned(), json!(format!("cluster={cluster}")));
+        }
+        if t.wan {
+            map.insert("compress".to_owned(), json!("gzip"));
         }
     }
     out

@@ -11,7 +11,7 @@ pub use model::*;
 use crate::contract as names;
 use crate::spec::Resolved;
 use crate::spec::duration::go_duration;
-use crate::spec::resolved::{Backend, Part, Retention};
+use crate::spec::resolved::{Backend, Central, Part, Retention};
 use crate::spec::types::{Mode, SseType};
 
 /// Loki's data directory (the PVC). Everything Loki writes lives below it or in /tmp.
@@ -34,9 +34,9 @@ const WEEK_MS: u64 = 7 * 24 * 3_600_000;
 
 /// Loki refuses samples older than this: a week, but never older than retention
 /// (those would be deleted at the next compaction anyway).
-fn reject_old_samples_max_age(r: &Resolved) -> String {
-    if r.retention.period.as_millis() < WEEK_MS {
-        r.retention.period.as_str().to_owned()
+fn reject_old_samples_max_age(c: &Central) -> String {
+    if c.retention.period.as_millis() < WEEK_MS {
+        c.retention.period.as_str().to_owned()
     } else {
         "168h".to_owned()
     }
@@ -44,8 +44,13 @@ fn reject_old_samples_max_age(r: &Resolved) -> String {
 
 /// [`reject_old_samples_max_age`] in milliseconds: collectors drop older lines before
 /// sending them, so that Loki never answers a batch with "timestamp too old".
+///
+/// An agent does not know the central Loki's retention: a week, Loki's own default and
+/// the longest the central stack accepts.
 pub fn max_sample_age_ms(r: &Resolved) -> u64 {
-    r.retention.period.as_millis().min(WEEK_MS)
+    r.central
+        .as_ref()
+        .map_or(WEEK_MS, |c| c.retention.period.as_millis().min(WEEK_MS))
 }
 
 /// Loki's own `ingester.max_chunk_age` and `querier.query_ingesters_within`.
@@ -70,15 +75,17 @@ pub fn query_ingesters_within_ms(r: &Resolved) -> u64 {
 
 /// Whether Loki must run with `-config.expand-env=true` (S3 keys from a Secret).
 pub fn needs_expand_env(r: &Resolved) -> bool {
-    matches!(r.storage.backend, Backend::S3(_)) && r.storage.auth.secret.is_some()
+    r.central.as_ref().is_some_and(|c| {
+        matches!(c.storage.backend, Backend::S3(_)) && c.storage.auth.secret.is_some()
+    })
 }
 
 fn grpc_address(r: &Resolved, service: &str) -> String {
     format!("{}:{GRPC_PORT}", r.service_host(service))
 }
 
-fn common_storage(r: &Resolved) -> CommonStorage {
-    match &r.storage.backend {
+fn common_storage(r: &Resolved, c: &Central) -> CommonStorage {
+    match &c.storage.backend {
         Backend::Filesystem => CommonStorage {
             filesystem: Some(FilesystemStorage {
                 chunks_directory: data("chunks"),
@@ -143,10 +150,16 @@ fn memcached_client(r: &Resolved, part: Part, timeout: &'static str) -> Memcache
     }
 }
 
-pub fn build(r: &Resolved) -> Config {
-    let single = r.mode == Mode::SingleBinary;
+/// [`build`] of a stack known to run Loki (tests).
+#[cfg(test)]
+pub fn build_resolved(r: &Resolved) -> Config {
+    build(r, r.central.as_ref().expect("a stack that runs Loki"))
+}
+
+pub fn build(r: &Resolved, c: &Central) -> Config {
+    let single = c.mode == Mode::SingleBinary;
     // Which part serves a role in this mode.
-    let (scheduler, querier, index_gateway, compactor) = match r.mode {
+    let (scheduler, querier, index_gateway, compactor) = match c.mode {
         Mode::SingleBinary => (None, None, None, None),
         Mode::SimpleScalable => (
             Some(Part::Backend),
@@ -167,7 +180,7 @@ pub fn build(r: &Resolved) -> Config {
         server: Server {
             http_listen_port: HTTP_PORT,
             grpc_listen_port: GRPC_PORT,
-            log_level: r.loki.log_level.as_str(),
+            log_level: c.loki.log_level.as_str(),
             log_format: "logfmt",
             grpc_server_max_recv_msg_size: 104_857_600,
             grpc_server_max_send_msg_size: 104_857_600,
@@ -177,7 +190,7 @@ pub fn build(r: &Resolved) -> Config {
         },
         common: Common {
             path_prefix: DATA_DIR.to_owned(),
-            replication_factor: r.replication_factor,
+            replication_factor: c.replication_factor,
             // One process holds every ring; its members talk over loopback.
             instance_addr: single.then_some("127.0.0.1"),
             compactor_grpc_address: compactor.map(|p| grpc_address(r, &p.service())),
@@ -187,7 +200,7 @@ pub fn build(r: &Resolved) -> Config {
                 },
                 zone_awareness_enabled: (!r.zones.is_empty()).then_some(true),
             },
-            storage: common_storage(r),
+            storage: common_storage(r, c),
         },
         memberlist: (!single).then(|| Memberlist {
             join_members: vec![format!(
@@ -203,13 +216,13 @@ pub fn build(r: &Resolved) -> Config {
             left_ingesters_timeout: "30s",
         }),
         schema_config: SchemaConfig {
-            configs: r
+            configs: c
                 .schemas
                 .iter()
                 .map(|s| PeriodConfig {
                     from: s.from.clone(),
                     store: "tsdb",
-                    object_store: r.storage.backend.loki_name(),
+                    object_store: c.storage.backend.loki_name(),
                     schema: s.version.clone(),
                     index: IndexConfig {
                         prefix: "loki_index_",
@@ -256,7 +269,7 @@ pub fn build(r: &Resolved) -> Config {
             compaction_interval: "10m",
             retention_enabled: true,
             retention_delete_delay: "2h",
-            delete_request_store: r.storage.backend.loki_name(),
+            delete_request_store: c.storage.backend.loki_name(),
         },
         query_range: r.caches.results.as_ref().map(|_| QueryRange {
             align_queries_with_step: true,
@@ -279,13 +292,13 @@ pub fn build(r: &Resolved) -> Config {
             },
         }),
         limits_config: LimitsConfig {
-            retention_period: r.retention.period.as_str().to_owned(),
-            retention_stream: stream_retention(&r.retention),
-            ingestion_rate_mb: r.limits.ingestion_rate_mb,
-            ingestion_burst_size_mb: r.limits.ingestion_burst_size_mb,
-            max_global_streams_per_user: r.limits.max_streams_per_user,
+            retention_period: c.retention.period.as_str().to_owned(),
+            retention_stream: stream_retention(&c.retention),
+            ingestion_rate_mb: c.limits.ingestion_rate_mb,
+            ingestion_burst_size_mb: c.limits.ingestion_burst_size_mb,
+            max_global_streams_per_user: c.limits.max_streams_per_user,
             reject_old_samples: true,
-            reject_old_samples_max_age: reject_old_samples_max_age(r),
+            reject_old_samples_max_age: reject_old_samples_max_age(c),
             allow_structured_metadata: true,
             volume_enabled: true,
             max_cache_freshness_per_query: r.caches.results.as_ref().map(|_| "10m"),
@@ -293,7 +306,7 @@ pub fn build(r: &Resolved) -> Config {
         ruler: Ruler {
             rule_path: data("rules-temp"),
             // Object storage: the ruler reads rules from common.storage.
-            storage: matches!(r.storage.backend, Backend::Filesystem).then(|| RulerStorage {
+            storage: matches!(c.storage.backend, Backend::Filesystem).then(|| RulerStorage {
                 kind: "local",
                 local: RulerLocal {
                     directory: data("rules"),
@@ -393,10 +406,10 @@ mod tests {
 
     #[test]
     fn retention_must_be_applied_by_the_compactor() {
-        let good = build(&resolved());
+        let good = build_resolved(&resolved());
         assert_eq!(check_retention_is_enforced(&good), Ok(()));
 
-        let mut off = build(&resolved());
+        let mut off = build_resolved(&resolved());
         off.compactor.retention_enabled = false;
         assert!(
             check_retention_is_enforced(&off)
@@ -404,7 +417,7 @@ mod tests {
                 .contains("never be deleted")
         );
 
-        let mut no_store = build(&resolved());
+        let mut no_store = build_resolved(&resolved());
         no_store.compactor.delete_request_store = "";
         assert!(
             check_retention_is_enforced(&no_store)
@@ -412,7 +425,7 @@ mod tests {
                 .contains("delete_request_store")
         );
 
-        let mut short = build(&resolved());
+        let mut short = build_resolved(&resolved());
         short.limits_config.retention_period = "12h".to_owned();
         assert!(
             check_retention_is_enforced(&short)
@@ -423,7 +436,7 @@ mod tests {
 
     #[test]
     fn every_path_loki_writes_is_on_the_pvc() {
-        let text = crate::yaml::to_string(&build(&resolved())).unwrap();
+        let text = crate::yaml::to_string(&build_resolved(&resolved())).unwrap();
         for line in text.lines() {
             if let Some((_, value)) = line.split_once(": ")
                 && value.starts_with('/')
@@ -443,6 +456,9 @@ mod tests {
     #[test]
     fn old_samples_are_never_older_than_retention() {
         let r = resolved();
-        assert_eq!(build(&r).limits_config.reject_old_samples_max_age, "72h");
+        assert_eq!(
+            build_resolved(&r).limits_config.reject_old_samples_max_age,
+            "72h"
+        );
     }
 }

@@ -17,7 +17,7 @@ fn resolve(spec: &str) -> Resolved {
 }
 
 fn config(r: &Resolved) -> Value {
-    let text = crate::yaml::to_string(&super::build(r)).unwrap();
+    let text = crate::yaml::to_string(&super::build_resolved(r)).unwrap();
     crate::yaml::from_str(&text).unwrap()
 }
 
@@ -222,7 +222,10 @@ fn s3_keys_from_a_secret_are_expanded_from_the_environment_only() {
     );
     assert!(errors[0].message.contains("expand"), "{errors:?}");
     let mut bad = r.clone();
-    bad.retention
+    bad.central
+        .as_mut()
+        .unwrap()
+        .retention
         .streams
         .push(crate::spec::resolved::StreamRetention {
             selector: "{app=~\"a$\"}".to_owned(),

@@ -111,9 +111,13 @@ fn owners(mode: Mode) -> (Part, Part) {
 /// stack's mode. Order is fixed (output is byte-identical for the same input); nginx
 /// itself picks exact matches first, then the longest prefix, whatever the order.
 pub fn routes(r: &Resolved) -> Vec<Route> {
-    let (compactor, ruler) = owners(r.mode);
-    let push = backend(r, r.push_part());
-    let query = backend(r, r.query_part());
+    // A gateway fronts the Loki of the stack; an agent runs neither.
+    let (Some(mode), Some(push), Some(query)) = (r.mode(), r.push_part(), r.query_part()) else {
+        return Vec::new();
+    };
+    let (compactor, ruler) = owners(mode);
+    let push = backend(r, push);
+    let query = backend(r, query);
     let compactor = backend(r, compactor);
     let ruler = backend(r, ruler);
 

@@ -31,6 +31,7 @@ pub use pods::OWN_DEBUG_REASON;
 pub use stages::{NODE_ENV, TOO_OLD_REASON};
 
 use crate::collection::delivery;
+use crate::collection::target::{Auth, Username};
 use crate::spec::Resolved;
 use crate::spec::duration::go_duration;
 
@@ -38,8 +39,6 @@ pub const CONFIG_DIR: &str = "/etc/promtail";
 pub const CONFIG_FILE: &str = "promtail.yaml";
 /// Where the host's positions directory is mounted in the container.
 pub const POSITIONS_MOUNT: &str = "/var/lib/promtail";
-/// Where the gateway password is mounted (key `password`), with gateway auth on.
-pub const GATEWAY_AUTH_DIR: &str = "/etc/loki-gateway-auth";
 pub const PODS_LOG_DIR: &str = pods::LOG_DIR;
 /// The node's log root: mounted whole when Talos' own logs are collected.
 pub const NODE_LOG_DIR: &str = crate::collection::NODE_LOG_DIR;
@@ -65,28 +64,56 @@ pub fn build(r: &Resolved) -> Config {
             log_level: "info",
             log_format: "logfmt",
         },
-        clients: vec![{
-            let target = crate::collection::target::target(r);
-            let backoff = delivery::promtail_backoff(c.delivery.retry_for.as_millis());
-            Client {
-                url: target.url,
-                tenant_id: target.tenant_id,
-                basic_auth: target.basic_auth.map(|a| BasicAuth {
-                    username: a.username,
-                    password_file: format!("{GATEWAY_AUTH_DIR}/password"),
-                }),
-                backoff_config: BackoffConfig {
-                    min_period: go_duration(backoff.min_ms),
-                    max_period: go_duration(backoff.max_ms),
-                    max_retries: backoff.max_retries,
-                },
-            }
-        }],
+        clients: vec![client(r)],
         positions: Positions {
             filename: format!("{POSITIONS_MOUNT}/positions.yaml"),
         },
         scrape_configs,
         tracing: Tracing { enabled: false },
+    }
+}
+
+/// The one client: where and how Promtail pushes.
+fn client(r: &Resolved) -> Client {
+    let target = crate::collection::target::target(r);
+    let backoff = delivery::promtail_backoff(r.collector.delivery.retry_for.as_millis());
+    let dir = target.auth_dir();
+    let (basic_auth, bearer_token_file) = match &target.auth {
+        None => (None, None),
+        Some(Auth::Basic { username, .. }) => (
+            Some(BasicAuth {
+                username: match username {
+                    Username::Fixed(u) => Some(u.clone()),
+                    Username::Key(_) => None,
+                },
+                username_file: matches!(username, Username::Key(_))
+                    .then(|| format!("{dir}/username")),
+                password_file: format!("{dir}/password"),
+            }),
+            None,
+        ),
+        Some(Auth::Bearer(_)) => (None, Some(format!("{dir}/token"))),
+    };
+    Client {
+        url: target.url.clone(),
+        tenant_id: target.tenant_id.clone(),
+        basic_auth,
+        bearer_token_file,
+        tls_config: target.ca_file().map(|ca_file| TlsConfig { ca_file }),
+        external_labels: target
+            .cluster
+            .clone()
+            .map(|c| std::collections::BTreeMap::from([("cluster".to_owned(), c)])),
+        // Over a WAN: a batch waits up to 5s to fill (fewer, fuller pushes; at most 1 MiB
+        // before snappy, under an ingress' default 1 MiB body limit) and may take 30s.
+        batchwait: target.wan.then_some("5s"),
+        batchsize: target.wan.then_some(1_048_576),
+        timeout: target.wan.then_some("30s"),
+        backoff_config: BackoffConfig {
+            min_period: go_duration(backoff.min_ms),
+            max_period: go_duration(backoff.max_ms),
+            max_retries: backoff.max_retries,
+        },
     }
 }
 

@@ -29,7 +29,27 @@ pub struct Client {
     pub tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub basic_auth: Option<BasicAuth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bearer_token_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
+    /// Labels added to every stream (an agent's `cluster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_labels: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batchwait: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batchsize: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<&'static str>,
     pub backoff_config: BackoffConfig,
+}
+
+/// The CA that signed the server's certificate (the system's roots otherwise); the
+/// certificate and its host name are always verified.
+#[derive(Debug, Serialize)]
+pub struct TlsConfig {
+    pub ca_file: String,
 }
 
 /// How long one batch is retried (`spec.collector.delivery.retryFor`; see
@@ -41,10 +61,13 @@ pub struct BackoffConfig {
     pub max_retries: u32,
 }
 
-/// Login at the gateway; the password is read from the mounted Secret.
+/// Basic auth; the password (and an agent's user name) is read from the mounted Secret.
 #[derive(Debug, Serialize)]
 pub struct BasicAuth {
-    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username_file: Option<String>,
     pub password_file: String,
 }
 

@@ -253,7 +253,7 @@ fn lines_older_than_loki_accepts_are_dropped_after_cri() {
             other => panic!("the stage after cri is {other:?}, not the age drop"),
         }
         // Loki's own limit is the same setting: never stricter than Promtail's.
-        let loki = crate::config::loki::build(&r);
+        let loki = crate::config::loki::build_resolved(&r);
         let loki_ms =
             crate::spec::duration::Duration::parse(&loki.limits_config.reject_old_samples_max_age)
                 .unwrap()

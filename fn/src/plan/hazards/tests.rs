@@ -21,7 +21,11 @@ pub(super) fn render_named(name: &str, spec: &str) -> Render {
     let g = crate::pipeline::generate(&doc, None).unwrap();
     Render {
         objects: g.objects,
-        migration: g.resolved.storage.migration.clone(),
+        migration: g
+            .resolved
+            .central
+            .as_ref()
+            .and_then(|c| c.storage.migration.clone()),
         owner: g.owner,
     }
 }

@@ -17,6 +17,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use crate::collection;
+use crate::collection::target::{self, Auth, Target, Username};
 use crate::contract::HTTP_METRICS;
 use crate::render::labels::{self, Component};
 use crate::render::meta::to_value;
@@ -166,21 +167,58 @@ pub fn field_env(name: &str, field_path: &str) -> EnvVar {
 }
 
 /// The gateway password as a file `password` (Promtail reads it from a file).
-pub fn gateway_auth_volume(r: &Resolved) -> Option<Volume> {
-    let a = r.gateway.as_ref().and_then(|g| g.auth.as_ref())?;
-    Some(Volume {
-        name: "gateway-auth".to_owned(),
+/// The Secret volumes a collector mounts read-only, with their mount paths: the
+/// credentials as files (`with_credentials`: a collector that reads them from files, not
+/// from environment variables) and an agent's private CA.
+pub fn secret_volumes(t: &Target, with_credentials: bool) -> Vec<(Volume, &'static str)> {
+    let volume = |name: &str, secret: &str, items: Vec<(&str, &str)>| Volume {
+        name: name.to_owned(),
         secret: Some(SecretVolumeSource {
-            secret_name: Some(a.secret_name.clone()),
-            items: Some(vec![KeyToPath {
-                key: a.password_key.clone(),
-                path: "password".to_owned(),
-                ..KeyToPath::default()
-            }]),
+            secret_name: Some(secret.to_owned()),
+            items: Some(
+                items
+                    .into_iter()
+                    .map(|(key, path)| KeyToPath {
+                        key: key.to_owned(),
+                        path: path.to_owned(),
+                        ..KeyToPath::default()
+                    })
+                    .collect(),
+            ),
             ..SecretVolumeSource::default()
         }),
         ..Volume::default()
-    })
+    };
+    let mut out = Vec::new();
+    let name = if t.auth_dir() == target::GATEWAY_AUTH_DIR {
+        "gateway-auth"
+    } else {
+        "remote-auth"
+    };
+    match &t.auth {
+        Some(Auth::Basic {
+            username,
+            secret,
+            password_key,
+        }) if with_credentials => {
+            let mut items = vec![(password_key.as_str(), "password")];
+            if let Username::Key(k) = username {
+                items.insert(0, (k.as_str(), "username"));
+            }
+            out.push((volume(name, secret, items), t.auth_dir()));
+        }
+        Some(Auth::Bearer(k)) if with_credentials => {
+            out.push((volume(name, &k.name, vec![(&k.key, "token")]), t.auth_dir()));
+        }
+        _ => {}
+    }
+    if let Some(ca) = &t.ca {
+        out.push((
+            volume("remote-ca", &ca.name, vec![(&ca.key, target::CA_FILE)]),
+            target::REMOTE_CA_DIR,
+        ));
+    }
+    out
 }
 
 /// The checkov findings every collector has, and why each is accepted.

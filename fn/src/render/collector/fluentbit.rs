@@ -56,13 +56,13 @@ fn env(r: &Resolved) -> Vec<EnvVar> {
     if cfg::host_network(r) {
         env.push(field_env(cfg::POD_IP_ENV, "status.podIP"));
     }
-    if let Some(a) = r.gateway.as_ref().and_then(|g| g.auth.as_ref()) {
+    for (var, secret, key) in cfg::credential_env(&crate::collection::target::target(r)) {
         env.push(EnvVar {
-            name: cfg::PASSWORD_ENV.to_owned(),
+            name: var.to_owned(),
             value_from: Some(EnvVarSource {
                 secret_key_ref: Some(SecretKeySelector {
-                    name: a.secret_name.clone(),
-                    key: a.password_key.clone(),
+                    name: secret,
+                    key,
                     ..SecretKeySelector::default()
                 }),
                 ..EnvVarSource::default()
@@ -74,6 +74,8 @@ fn env(r: &Resolved) -> Vec<EnvVar> {
 }
 
 fn pod_parts(r: &Resolved, config: String) -> PodParts {
+    // Credentials come as environment variables; only an agent's CA is a file.
+    let secrets = super::common::secret_volumes(&crate::collection::target::target(r), false);
     let container = Container {
         name: name(r).to_owned(),
         image: Some(r.collector.image.clone()),
@@ -90,12 +92,17 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         liveness_probe: Some(super::common::liveness_probe()),
         resources: Some(requirements(&r.collector.resources)),
         security_context: Some(security_context(r)),
-        volume_mounts: Some(vec![
-            mount("config", cfg::CONFIG_DIR, true),
-            mount("logs", log_dir(r), true),
-            mount("positions", cfg::DATA_MOUNT, false),
-            mount("tmp", "/tmp", false),
-        ]),
+        volume_mounts: Some(
+            [
+                mount("config", cfg::CONFIG_DIR, true),
+                mount("logs", log_dir(r), true),
+                mount("positions", cfg::DATA_MOUNT, false),
+                mount("tmp", "/tmp", false),
+            ]
+            .into_iter()
+            .chain(secrets.iter().map(|(v, dir)| mount(&v.name, dir, true)))
+            .collect(),
+        ),
         ..Container::default()
     };
     let volumes = vec![
@@ -110,7 +117,10 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         host_path("logs", log_dir(r), "Directory"),
         host_path("positions", &r.collector.positions_dir, "DirectoryOrCreate"),
         empty_dir("tmp"),
-    ];
+    ]
+    .into_iter()
+    .chain(secrets.into_iter().map(|(v, _)| v))
+    .collect();
     PodParts {
         container,
         volumes,

@@ -4,7 +4,7 @@ use k8s_openapi::api::core::v1::{Container, Secret, SecretVolumeSource, Volume};
 use serde_json::Value;
 
 use super::common::{
-    PodParts, field_env, files, gateway_auth_volume, host_path, log_dir, security_context,
+    PodParts, field_env, files, host_path, log_dir, secret_volumes, security_context,
 };
 use crate::config::promtail as cfg;
 use crate::contract::{HTTP_METRICS, PROMTAIL};
@@ -45,7 +45,7 @@ pub fn objects(r: &Resolved) -> Result<Vec<Value>, String> {
 }
 
 fn pod_parts(r: &Resolved, config: String) -> PodParts {
-    let gateway_auth = gateway_auth_volume(r);
+    let secrets = secret_volumes(&crate::collection::target::target(r), true);
     let container = Container {
         name: PROMTAIL.to_owned(),
         image: Some(r.collector.image.clone()),
@@ -69,8 +69,8 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
                 mount("positions", cfg::POSITIONS_MOUNT, false),
                 mount("tmp", "/tmp", false),
             ];
-            if gateway_auth.is_some() {
-                m.push(mount("gateway-auth", cfg::GATEWAY_AUTH_DIR, true));
+            for (v, dir) in &secrets {
+                m.push(mount(&v.name, dir, true));
             }
             m
         }),
@@ -91,7 +91,7 @@ fn pod_parts(r: &Resolved, config: String) -> PodParts {
         empty_dir("tmp"),
     ]
     .into_iter()
-    .chain(gateway_auth)
+    .chain(secrets.into_iter().map(|(v, _)| v))
     .collect();
     PodParts {
         container,

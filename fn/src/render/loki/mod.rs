@@ -39,13 +39,13 @@ pub fn stack_component(r: &Resolved) -> Component<'_> {
         Component {
             app: LOKI,
             role: "loki",
-            image: Some(&r.loki.image),
+            image: r.central.as_ref().map(|c| c.loki.image.as_str()),
         }
     }
 }
 
 pub fn files(r: &Resolved) -> Result<Files, String> {
-    let config = cfg::build(r);
+    let config = cfg::build(r, r.central()?);
     cfg::check_retention_is_enforced(&config)?;
     let text = crate::yaml::to_string(&config)?;
     if cfg::needs_expand_env(r) {
@@ -72,9 +72,11 @@ pub fn service_account(r: &Resolved) -> ServiceAccount {
         Some(&r.namespace),
         labels::common(r, stack_component(r)),
     );
-    let annotations = &r.storage.auth.service_account_annotations;
-    if !annotations.is_empty() {
-        meta.annotations = Some(annotations.clone());
+    if let Some(c) = &r.central {
+        let annotations = &c.storage.auth.service_account_annotations;
+        if !annotations.is_empty() {
+            meta.annotations = Some(annotations.clone());
+        }
     }
     ServiceAccount {
         metadata: meta,

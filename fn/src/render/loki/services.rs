@@ -18,7 +18,7 @@ pub fn component(r: &Resolved, part: Part) -> Component<'_> {
     Component {
         app: LOKI,
         role: part.role(),
-        image: Some(&r.loki.image),
+        image: r.central.as_ref().map(|c| c.loki.image.as_str()),
     }
 }
 

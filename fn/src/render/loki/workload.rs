@@ -29,7 +29,7 @@ use crate::render::pod::{
     requirements, runtime_default_seccomp,
 };
 use crate::spec::Resolved;
-use crate::spec::resolved::{Backend, Part, Workload};
+use crate::spec::resolved::{Backend, Central, Part, Workload};
 
 /// Rendered Loki config files, kept as text: the ConfigMaps hold them and the pod
 /// templates carry their checksums.
@@ -73,9 +73,11 @@ struct Unit<'a> {
     selector: Labels,
     /// `(zone key, zone name)` of a zone-aware ingester StatefulSet.
     zone: Option<(String, &'a str)>,
+    central: &'a Central,
 }
 
 pub fn workloads(r: &Resolved, files: &Files) -> Result<Vec<Value>, String> {
+    let central = r.central()?;
     let mut out = Vec::new();
     for (&part, w) in r
         .components
@@ -97,6 +99,7 @@ pub fn workloads(r: &Resolved, files: &Files) -> Result<Vec<Value>, String> {
                     replicas: per_zone,
                     selector: s,
                     zone: Some((zone_key(i), zone.as_str())),
+                    central,
                 });
             }
         } else {
@@ -107,6 +110,7 @@ pub fn workloads(r: &Resolved, files: &Files) -> Result<Vec<Value>, String> {
                 replicas: w.replicas,
                 selector,
                 zone: None,
+                central,
             });
         }
         for u in units {
@@ -139,8 +143,8 @@ fn container(r: &Resolved, u: &Unit<'_>) -> Container {
         mount(STORAGE_VOLUME, cfg::DATA_DIR, false),
         mount("tmp", "/tmp", false),
     ];
-    if let Some(secret) = &r.storage.auth.secret {
-        match &r.storage.backend {
+    if let Some(secret) = &u.central.storage.auth.secret {
+        match &u.central.storage.backend {
             Backend::S3(_) => {
                 for (var, key) in cfg::S3_KEY_ENV
                     .iter()
@@ -183,7 +187,7 @@ fn container(r: &Resolved, u: &Unit<'_>) -> Container {
     }
     Container {
         name: LOKI.to_owned(),
-        image: Some(r.loki.image.clone()),
+        image: Some(u.central.loki.image.clone()),
         image_pull_policy: Some("IfNotPresent".to_owned()),
         args: Some(args),
         env: (!env.is_empty()).then_some(env),
@@ -227,7 +231,9 @@ fn pod_template(r: &Resolved, files: &Files, u: &Unit<'_>) -> PodTemplateSpec {
         // Deployments keep only caches and scratch files in /var/loki.
         volumes.push(empty_dir(STORAGE_VOLUME));
     }
-    if let (Backend::Gcs(_), Some(secret)) = (&r.storage.backend, &r.storage.auth.secret) {
+    if let (Backend::Gcs(_), Some(secret)) =
+        (&u.central.storage.backend, &u.central.storage.auth.secret)
+    {
         volumes.push(Volume {
             name: GCS_VOLUME.to_owned(),
             secret: Some(SecretVolumeSource {

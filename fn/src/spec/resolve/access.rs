@@ -185,16 +185,10 @@ fn basic_auth(
     };
     let key = |c: &mut Checker, sub: &str, given: &Option<String>, default: &str| {
         let k = given.clone().unwrap_or_else(|| default.to_owned());
-        if k.is_empty()
-            || !k
-                .bytes()
-                .all(|x| x.is_ascii_alphanumeric() || matches!(x, b'-' | b'_' | b'.'))
-        {
-            c.error(
-                &format!("{field}.secretRef.{sub}"),
-                format!("invalid Secret key {k:?}: letters, digits, '-', '_' or '.'"),
-            );
-        }
+        c.check(
+            &format!("{field}.secretRef.{sub}"),
+            names::check_secret_key(&k),
+        );
         k
     };
     let htpasswd_key = key(c, "htpasswdKey", &r.htpasswd_key, ".htpasswd");

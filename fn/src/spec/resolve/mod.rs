@@ -2,6 +2,7 @@
 //! All problems are collected, so one run reports everything that needs fixing.
 
 mod access;
+mod agent;
 mod cardinality;
 mod checker;
 mod collector;
@@ -19,11 +20,32 @@ mod topology;
 
 use super::names;
 use super::profile::{self, Defaults};
-use super::resolved::{Loki, Resolved};
+use super::resolved::{Central, Loki, Resolved};
 use super::sizes;
-use super::types::{LokiStack, Mode, Output, Profile};
+use super::types::{LokiStack, Mode, Output, Profile, Spec};
 use crate::diagnostic::Diagnostic;
 use checker::Checker;
+
+/// `spec.clusterDomain`, checked.
+fn cluster_domain(c: &mut Checker, spec: &Spec, d: &Defaults) -> String {
+    let cluster_domain = spec
+        .cluster_domain
+        .clone()
+        .unwrap_or_else(|| d.cluster_domain.to_owned());
+    if cluster_domain.is_empty()
+        || !cluster_domain
+            .split('.')
+            .all(|p| names::check_dns_label(p).is_ok())
+    {
+        c.error(
+            "spec.clusterDomain",
+            format!(
+                "invalid cluster domain {cluster_domain:?}: a DNS name such as \"cluster.local\""
+            ),
+        );
+    }
+    cluster_domain
+}
 
 pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let mut c = Checker::default();
@@ -42,34 +64,24 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let Some(profile) = spec.profile else {
         c.error(
             "spec.profile",
-            "required: \"local\" (single binary, filesystem PVC) or \"cloud\" (object storage, \
-             scalable)",
+            "required: \"local\" (single binary, filesystem PVC), \"cloud\" (object storage, \
+             scalable) or \"agent\" (the collector alone, shipping to a central Loki: \
+             spec.remote)",
         );
         return Err(c.errors);
     };
     let d: &Defaults = profile::defaults(profile);
+    if profile == Profile::Agent {
+        return agent::resolve(stack, name, d, c);
+    }
+    agent::refuse_remote(&mut c, spec);
 
     let namespace = spec
         .namespace
         .clone()
         .unwrap_or_else(|| d.namespace.to_owned());
     c.check("spec.namespace", names::check_dns_label(&namespace));
-    let cluster_domain = spec
-        .cluster_domain
-        .clone()
-        .unwrap_or_else(|| d.cluster_domain.to_owned());
-    if cluster_domain.is_empty()
-        || !cluster_domain
-            .split('.')
-            .all(|p| names::check_dns_label(p).is_ok())
-    {
-        c.error(
-            "spec.clusterDomain",
-            format!(
-                "invalid cluster domain {cluster_domain:?}: a DNS name such as \"cluster.local\""
-            ),
-        );
-    }
+    let cluster_domain = cluster_domain(&mut c, spec, d);
 
     let mode = spec.mode.unwrap_or(d.mode);
     match (profile, mode) {
@@ -158,23 +170,26 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
                 name,
                 profile,
                 namespace,
-                mode,
-                loki: Loki {
-                    image: loki_image,
-                    log_level: loki_spec.log_level.unwrap_or(d.loki_log_level),
-                },
-                storage,
-                schemas,
-                retention,
-                limits,
+                central: Some(Central {
+                    mode,
+                    loki: Loki {
+                        image: loki_image,
+                        log_level: loki_spec.log_level.unwrap_or(d.loki_log_level),
+                    },
+                    storage,
+                    schemas,
+                    retention,
+                    limits,
+                    size,
+                    replication_factor,
+                }),
+                remote: None,
                 collector,
                 datasource,
                 service_monitor,
                 prometheus_rule,
                 dashboards,
-                size,
                 components,
-                replication_factor,
                 zones,
                 tenancy,
                 gateway,

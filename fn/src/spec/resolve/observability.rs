@@ -20,7 +20,7 @@ pub(super) fn datasource(
         .and_then(|g| g.datasource.clone())
         .unwrap_or_default();
     // Checked also when off: the dashboards query its uid, wherever it is provisioned.
-    let enabled = given.enabled != Some(false);
+    let enabled = given.enabled.unwrap_or(d.datasource_enabled);
     let namespace = given
         .namespace
         .unwrap_or_else(|| d.datasource_namespace.to_owned());

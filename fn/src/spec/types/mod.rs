@@ -15,6 +15,7 @@ use serde::Deserialize;
 mod access;
 mod collector;
 mod observability;
+mod remote;
 pub(crate) mod rules;
 mod shared;
 mod storage;
@@ -22,6 +23,7 @@ mod workloads;
 pub use access::*;
 pub use collector::*;
 pub use observability::*;
+pub use remote::*;
 pub use rules::SCHEMA_VERSION;
 pub use shared::*;
 pub use storage::*;
@@ -64,12 +66,24 @@ pub struct Metadata {
 
 /// `local`: one cluster on a laptop or a lab (SingleBinary Loki on a filesystem PVC,
 /// tenancy off). `cloud`: a production cluster (Distributed Loki on S3 or GCS, tenancy
-/// on, three copies of every stream).
+/// on, three copies of every stream). `agent`: no Loki, only the collector, shipping to
+/// a central Loki (`spec.remote`) with its own credentials and a `cluster` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     Local,
     Cloud,
+    Agent,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Cloud => "cloud",
+            Self::Agent => "agent",
+        }
+    }
 }
 
 /// How Loki runs: `SingleBinary` (one pod, filesystem or object storage; local default),
@@ -87,7 +101,7 @@ pub enum Mode {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Spec {
-    /// Required. `local` or `cloud`: picks every default below.
+    /// Required. `local`, `cloud` or `agent`: picks every default below.
     pub profile: Option<Profile>,
     /// Namespace of Loki, Promtail and everything else but the Grafana datasource and
     /// dashboards. Default `logging`.
@@ -152,6 +166,9 @@ pub struct Spec {
     /// What is rendered for Loki itself: its own objects, or a Flux HelmRelease of the
     /// upstream chart (default `Manifests`).
     pub output: Option<Output>,
+    /// Profile `agent` only (and required there): the central Loki this cluster's
+    /// collector ships to.
+    pub remote: Option<RemoteSpec>,
 }
 
 /// `spec.output`: how Loki itself is deployed.

@@ -9,7 +9,7 @@ use super::components::image;
 use crate::config::loki as cfg;
 use crate::render::meta::to_value;
 use crate::spec::Resolved;
-use crate::spec::resolved::{Backend, S3};
+use crate::spec::resolved::{Backend, Central, S3};
 use crate::spec::types::SseType;
 
 /// A section of our rendered Loki config, by its key.
@@ -20,23 +20,23 @@ fn section(config: &Value, key: &str) -> Result<Value, String> {
         .ok_or_else(|| format!("internal error: the Loki config has no {key}"))
 }
 
-pub fn values(r: &Resolved) -> Result<Value, String> {
-    let config = cfg::build(r);
+pub fn values(r: &Resolved, c: &Central) -> Result<Value, String> {
+    let config = cfg::build(r, c);
     // The invariant Manifests output checks holds for these values too.
     cfg::check_retention_is_enforced(&config)?;
     let config = to_value(&config)?;
     let mut loki = Map::new();
-    loki.insert("image".to_owned(), image(&r.loki.image));
+    loki.insert("image".to_owned(), image(&c.loki.image));
     loki.insert("auth_enabled".to_owned(), json!(r.tenancy.enabled));
     loki.insert(
         "server".to_owned(),
-        json!({"log_level": r.loki.log_level.as_str(), "log_format": "logfmt"}),
+        json!({"log_level": c.loki.log_level.as_str(), "log_format": "logfmt"}),
     );
     loki.insert(
         "commonConfig".to_owned(),
-        json!({"path_prefix": cfg::DATA_DIR, "replication_factor": r.replication_factor}),
+        json!({"path_prefix": cfg::DATA_DIR, "replication_factor": c.replication_factor}),
     );
-    loki.insert("storage".to_owned(), storage(r));
+    loki.insert("storage".to_owned(), storage(c));
     loki.insert(
         "schemaConfig".to_owned(),
         section(&config, "schema_config")?,
@@ -76,8 +76,8 @@ pub fn values(r: &Resolved) -> Result<Value, String> {
 
 /// `loki.storage`: the backend, its bucket for chunks, rules and the admin API, and its
 /// settings. Credentials are never values: see `credentials`.
-fn storage(r: &Resolved) -> Value {
-    match &r.storage.backend {
+fn storage(c: &Central) -> Value {
+    match &c.storage.backend {
         Backend::Filesystem => json!({"type": "filesystem"}),
         Backend::S3(s3) => json!({
             "type": "s3",
@@ -128,12 +128,12 @@ fn s3_values(s3: &S3) -> Value {
 /// falls back to the SDK's default credential chain when the config names no keys, so
 /// no `-config.expand-env` is needed); the GCS key file mounted and named by
 /// `GOOGLE_APPLICATION_CREDENTIALS`. Empty without a Secret (workload identity).
-pub fn credentials(r: &Resolved) -> Map<String, Value> {
+pub fn credentials(c: &Central) -> Map<String, Value> {
     let mut out = Map::new();
-    let Some(secret) = &r.storage.auth.secret else {
+    let Some(secret) = &c.storage.auth.secret else {
         return out;
     };
-    match &r.storage.backend {
+    match &c.storage.backend {
         Backend::S3(_) => {
             let env: Vec<Value> = cfg::S3_KEY_ENV
                 .iter()

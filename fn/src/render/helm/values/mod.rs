@@ -26,27 +26,28 @@ pub fn deployment_mode(mode: Mode) -> &'static str {
 
 /// Every value the release sets, in a stable order.
 pub fn values(r: &Resolved) -> Result<Value, String> {
+    let c = r.central()?;
     let mut v = Map::new();
     // The chart's object names become `<name>`, `<name>-<component>`: what Promtail,
     // Grafana, the monitors and the policies of this stack address.
     v.insert("fullnameOverride".to_owned(), json!(r.name));
-    v.insert("deploymentMode".to_owned(), json!(deployment_mode(r.mode)));
+    v.insert("deploymentMode".to_owned(), json!(deployment_mode(c.mode)));
     v.insert(
         "global".to_owned(),
         json!({"clusterDomain": r.cluster_domain}),
     );
-    v.insert("loki".to_owned(), loki::values(r)?);
+    v.insert("loki".to_owned(), loki::values(r, c)?);
     // Loki's ServiceAccount: workload identity annotations; no API token (no sidecar
     // needs one, IRSA's webhook projects its own).
     v.insert(
         "serviceAccount".to_owned(),
         json!({
             "create": true,
-            "annotations": r.storage.auth.service_account_annotations,
+            "annotations": c.storage.auth.service_account_annotations,
             "automountServiceAccountToken": false,
         }),
     );
-    let mut defaults = loki::credentials(r);
+    let mut defaults = loki::credentials(c);
     defaults.insert("automountServiceAccountToken".to_owned(), json!(false));
     v.insert("defaults".to_owned(), Value::Object(defaults));
     components::loki_components(r, &mut v);
