@@ -31,8 +31,9 @@ pub struct Delivery {
     /// Fluent Bit's disk buffer: bytes and host directory.
     pub buffer_bytes: Option<u64>,
     pub buffer_path: Option<String>,
-    /// How far behind the newest line of its stream Loki accepts a line.
-    pub loki_accepts_late_ms: u64,
+    /// How far behind the newest line of its stream Loki accepts a line; `None` for an
+    /// agent (the central stack sets it, from its own `retryFor`).
+    pub loki_accepts_late_ms: Option<u64>,
 }
 
 pub fn delivery(r: &Resolved) -> Delivery {
@@ -70,7 +71,7 @@ pub fn delivery(r: &Resolved) -> Delivery {
             .buffer
             .as_ref()
             .map(|_| format!("{}/{BUFFER_DIR}", c.positions_dir)),
-        loki_accepts_late_ms: loki::max_chunk_age_ms(r) / 2,
+        loki_accepts_late_ms: r.central.as_ref().map(|_| loki::max_chunk_age_ms(r) / 2),
     }
 }
 
@@ -161,11 +162,18 @@ pub fn rows(x: &Delivery) -> Vec<(String, String)> {
     }
     rows.push((
         "Loki accepts".to_owned(),
-        format!(
-            "lines up to {} behind the newest of their stream (ingester.max_chunk_age {})",
-            go_duration(x.loki_accepts_late_ms),
-            go_duration(x.loki_accepts_late_ms * 2)
-        ),
+        match x.loki_accepts_late_ms {
+            Some(late) => format!(
+                "lines up to {} behind the newest of their stream (ingester.max_chunk_age {})",
+                go_duration(late),
+                go_duration(late * 2)
+            ),
+            None => format!(
+                "what the central stack sets: it accepts lines as late as its own \
+                 spec.collector.delivery.retryFor allows, so keep that at least {}",
+                x.retry_for
+            ),
+        },
     ));
     rows
 }

@@ -10,7 +10,7 @@ use super::date::Day;
 use super::resources::{self, Component, Totals};
 use crate::spec::Resolved;
 use crate::spec::collector::RedactionScope;
-use crate::spec::resolved::{Backend, Central};
+use crate::spec::resolved::{Backend, Central, RemoteAuth};
 use crate::spec::types::{Mode, PolicyKind};
 
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +26,8 @@ pub struct Summary {
     pub tenancy: Tenancy,
     pub collection: Collection,
     pub access: Access,
+    /// Where an agent ships, as whom and with which label; `None` for a stack with Loki.
+    pub ships_to: Option<ShipsTo>,
     pub grafana: Grafana,
     pub monitoring: Monitoring,
     pub network: Network,
@@ -154,6 +156,19 @@ pub struct Access {
     pub auth: String,
     pub ingress: Option<String>,
     pub http_route: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShipsTo {
+    pub push_url: String,
+    /// `X-Scope-OrgID` of every push.
+    pub tenant: String,
+    /// `basic (Secret <name>, keys <user>, <password>)`, `bearer token (...)` or `none`.
+    pub auth: String,
+    pub tls: String,
+    /// The `cluster` label of every stream.
+    pub cluster: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -332,6 +347,35 @@ fn access(r: &Resolved) -> Access {
     }
 }
 
+fn ships_to(r: &Resolved) -> Option<ShipsTo> {
+    let remote = r.remote.as_ref()?;
+    let t = crate::collection::target::target(r);
+    Some(ShipsTo {
+        push_url: t.url.clone(),
+        tenant: remote.tenant_id.clone(),
+        auth: match &remote.auth {
+            None => "none".to_owned(),
+            Some(RemoteAuth::Basic {
+                secret,
+                username_key,
+                password_key,
+            }) => format!("basic (Secret {secret}, keys {username_key}, {password_key})"),
+            Some(RemoteAuth::BearerToken(k)) => {
+                format!("bearer token (Secret {}, key {})", k.name, k.key)
+            }
+        },
+        tls: match (remote.url.tls, &remote.ca) {
+            (false, _) => "none (a Service of this cluster)".to_owned(),
+            (true, None) => "verified against the system's roots".to_owned(),
+            (true, Some(ca)) => format!(
+                "verified against the CA in Secret {} (key {})",
+                ca.name, ca.key
+            ),
+        },
+        cluster: remote.cluster.clone(),
+    })
+}
+
 fn alerts(rule: &Value) -> usize {
     rule.pointer("/spec/groups")
         .and_then(Value::as_array)
@@ -429,6 +473,7 @@ pub fn build(
         },
         collection: collection(r),
         access: access(r),
+        ships_to: ships_to(r),
         grafana: Grafana {
             datasource: r
                 .datasource

@@ -234,6 +234,26 @@ fn collection(out: &mut Out, s: &Summary) {
     out.heading("When Loki is down");
     out.rows(&super::delivery::rows(&c.delivery));
 
+    if let Some(t) = &s.ships_to {
+        out.heading("Ships to (central Loki)");
+        out.rows(&[
+            ("push".to_owned(), t.push_url.clone()),
+            ("tenant".to_owned(), t.tenant.clone()),
+            ("auth".to_owned(), t.auth.clone()),
+            ("TLS".to_owned(), t.tls.clone()),
+            (
+                "label".to_owned(),
+                format!("cluster=\"{}\" on every stream", t.cluster),
+            ),
+        ]);
+    } else {
+        access(out, s);
+    }
+    observability_and_objects(out, s);
+}
+
+/// Where a stack with Loki is reached.
+fn access(out: &mut Out, s: &Summary) {
     out.heading("Access");
     let a = &s.access;
     let mut rows = vec![
@@ -258,7 +278,9 @@ fn collection(out: &mut Out, s: &Summary) {
         },
     ));
     out.rows(&rows);
+}
 
+fn observability_and_objects(out: &mut Out, s: &Summary) {
     out.heading("Observability");
     let g = &s.grafana;
     let m = &s.monitoring;

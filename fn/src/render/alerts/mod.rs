@@ -152,12 +152,13 @@ pub fn prometheus_rule(r: &Resolved, s: &Settings) -> PrometheusRule {
         kind: "PrometheusRule",
         metadata: object_meta(PROMETHEUS_RULE, Some(&r.namespace), l),
         spec: RuleSpec {
-            groups: vec![
-                Group {
+            groups: [
+                // An agent runs no Loki: its collector's alerts only.
+                r.central.as_ref().map(|_| Group {
                     name: "loki_alerts",
                     rules: loki_rules(r),
-                },
-                match r.collector.kind {
+                }),
+                Some(match r.collector.kind {
                     CollectorKind::Promtail => Group {
                         name: "promtail_alerts",
                         rules: promtail::rules(r),
@@ -166,8 +167,11 @@ pub fn prometheus_rule(r: &Resolved, s: &Settings) -> PrometheusRule {
                         name: "fluent_bit_alerts",
                         rules: fluent_bit::rules(r),
                     },
-                },
-            ],
+                }),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         },
     }
 }

@@ -21,19 +21,22 @@ use crate::spec::Resolved;
 use crate::spec::resolved::Dashboards;
 
 /// The dashboards: (ConfigMap name, file name, JSON).
+/// An agent has the Logs dashboard only with its datasource (the central stack's
+/// Grafana has its own).
 pub fn all(r: &Resolved, d: &Dashboards) -> Vec<(&'static str, &'static str, Value)> {
-    vec![
-        (
-            names::DASHBOARD_HEALTH,
-            names::DASHBOARD_HEALTH_KEY,
-            health::dashboard(r),
-        ),
-        (
+    let mut out = vec![(
+        names::DASHBOARD_HEALTH,
+        names::DASHBOARD_HEALTH_KEY,
+        health::dashboard(r),
+    )];
+    if r.central.is_some() || r.datasource.is_some() {
+        out.push((
             names::DASHBOARD_LOGS,
             names::DASHBOARD_LOGS_KEY,
             logs::dashboard(r, d),
-        ),
-    ]
+        ));
+    }
+    out
 }
 
 pub fn config_maps(r: &Resolved, d: &Dashboards) -> Result<Vec<ConfigMap>, String> {
