@@ -32,8 +32,10 @@ pub const TAKEN_PORTS: [(u16, &str); 12] = [
     (50001, "Talos trustd"),
 ];
 
-/// Labels every entry may carry; `extraLabels` must not reuse them.
-pub const RESERVED_LABELS: [&str; 12] = [
+/// Labels every entry may carry (`cluster`: an agent's, `spec.remote.cluster`);
+/// `extraLabels` must not reuse them.
+pub const RESERVED_LABELS: [&str; 13] = [
+    "cluster",
     "job",
     "namespace",
     "pod",
