@@ -1,4 +1,5 @@
-//! Property tests over random valid configs (tests/src/generate/: every profile, mode,
+//! Property tests over random valid configs (tests/src/generate/: every profile (agents
+//! too: either collector, each remote auth, CA, in-cluster http), mode,
 //! backend, size, tenancy, zones, caches, gateway auth, exposure, collector option,
 //! network policy kind and monitoring toggle): each renders, twice byte for byte the
 //! same, and every rendered stack keeps the structural invariants (tests/src/
@@ -79,6 +80,29 @@ fn the_generator_covers_every_option() {
         let spec = &c["spec"];
         let at = |p: &str| spec.pointer(p);
         let profile = spec["profile"].as_str().unwrap();
+        if profile == "agent" {
+            let remote = &spec["remote"];
+            let kind = spec
+                .pointer("/collector/kind")
+                .and_then(Value::as_str)
+                .unwrap_or("Promtail");
+            let auth = ["basic", "bearerToken"]
+                .into_iter()
+                .find(|a| remote["auth"].get(a).is_some())
+                .unwrap_or("no auth");
+            seen.insert(format!("agent {kind} {auth}"));
+            let url = remote["url"].as_str().unwrap();
+            if url.starts_with("http://") {
+                seen.insert("agent http to a Service".to_owned());
+            }
+            if remote.pointer("/tls/caSecretRef").is_some() {
+                seen.insert("agent CA".to_owned());
+            }
+            if remote.get("tenantId").is_some() {
+                seen.insert("agent tenantId".to_owned());
+            }
+            continue;
+        }
         let mode = spec["mode"].as_str().unwrap_or(if profile == "cloud" {
             "Distributed"
         } else {
@@ -222,6 +246,11 @@ fn the_generator_covers_every_option() {
     ]
     .map(str::to_owned)
     .to_vec();
+    for kind in ["Promtail", "FluentBit"] {
+        for auth in ["no auth", "basic", "bearerToken"] {
+            want.push(format!("agent {kind} {auth}"));
+        }
+    }
     want.extend(
         [
             "tenants",
@@ -257,6 +286,9 @@ fn the_generator_covers_every_option() {
             "sse",
             "storage secretRef",
             "workload identity",
+            "agent http to a Service",
+            "agent CA",
+            "agent tenantId",
             "kubernetes",
             "cilium",
             "none",

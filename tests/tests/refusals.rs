@@ -1,4 +1,4 @@
-//! Every unsafe cloud, exposure and collection shape is refused through the real binary: exit 1,
+//! Every unsafe cloud, exposure, collection and agent shape is refused through the real binary: exit 1,
 //! an error result naming the field and the file, the input items unchanged and
 //! nothing generated. And the one shape that renders with a warning does so.
 #![allow(
@@ -26,6 +26,13 @@ fn local(extra: &str) -> String {
     cloud(extra).replace(
         "profile: cloud\n  retention: {period: 7d}",
         "profile: local\n  retention: {period: 72h}",
+    )
+}
+
+/// An agent shipping as `edge-1`, plus `remote` lines (its `url` and the rest) and spec lines.
+fn agent(remote: &str) -> String {
+    format!(
+        "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata:\n  name: loki\n  annotations:\n    config.kubernetes.io/path: cloud/lokistack.yaml\nspec:\n  profile: agent\n  remote:\n    cluster: edge-1\n{remote}"
     )
 }
 
@@ -120,6 +127,16 @@ fn the_same_shapes_render_once_fixed() {
         ),
         local("  collector: {extraLabels: [component], structuredMetadata: [trace_id]}\n"),
         local("  collector: {pods: {multiline: [{namespace: app, firstline: '^[0-9]{4}-'}]}}\n"),
+        // The agent refusals, fixed: a bearer token from a Secret, a CA with https://,
+        // plain http:// to a Service of the cluster, and a Loki field set to null (what
+        // an overlay writes to remove the base's) is absent.
+        agent(
+            "    url: https://logs.example.com/central\n    auth: {bearerToken: {secretRef: {name: loki-token}}}\n    tls: {caSecretRef: {name: loki-remote-ca}}\n",
+        ),
+        agent("    url: http://loki-gateway.logging.svc.cluster.local\n"),
+        agent(
+            "    url: https://logs.example.com\n    auth: {basic: {secretRef: {name: loki-remote}}}\n  retention: null\n  storage: null\n  monitoring: {cluster: edge-1}\n",
+        ),
     ] {
         let out = run_fn(&[], Some(resource_list(&config, &[FOREIGN]).as_bytes()));
         assert_eq!(out.code, 0, "{config}\n{}", out.stderr);

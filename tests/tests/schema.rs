@@ -233,6 +233,23 @@ const SEMANTIC: &[(&str, &str)] = &[
         "which Fluent Bit replaces with an environment variable",
         VALUE,
     ),
+    // Profile agent: what configures a Loki is the central stack's, spec.remote the
+    // agent's; http:// only to a Service of the cluster (spec.clusterDomain's).
+    ("profile agent runs no Loki", ACROSS),
+    ("only for profile agent", ACROSS),
+    ("basic and bearerToken at once", ACROSS),
+    (
+        "empty: set basic.secretRef or bearerToken.secretRef",
+        REQUIRED,
+    ),
+    ("a CA only means something with https://", ACROSS),
+    ("differs from spec.remote.cluster", ACROSS),
+    ("plain http:// to a host outside the cluster", ACROSS),
+    ("the host is not a DNS name or an IP address", VALUE),
+    ("the path has empty, '.' or '..' segments", VALUE),
+    ("unclosed '[' in the host", VALUE),
+    (": no host", VALUE),
+    ("1 to 65535", VALUE),
     // spec.output HelmRelease: what the upstream chart cannot express depends on
     // another field's value (README, "Using the upstream chart").
     ("with spec.output HelmRelease", ACROSS),

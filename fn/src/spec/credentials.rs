@@ -33,6 +33,10 @@ const SECRET_FIELDS: [&str; 22] = [
     "sastoken",
 ];
 
+/// Fields named like a secret that are the place of its reference: their value is a
+/// mapping holding a `secretRef` (`spec.remote.auth.bearerToken: {secretRef: ...}`).
+const REFERENCE_FIELDS: [&str; 1] = ["spec.remote.auth.bearerToken"];
+
 fn normalized(key: &str) -> String {
     key.chars()
         .filter(|c| *c != '_' && *c != '-')
@@ -54,7 +58,8 @@ fn walk(v: &Value, path: &str, out: &mut Vec<Diagnostic>) {
         Value::Object(map) => {
             for (k, child) in map {
                 let field = format!("{path}.{k}");
-                if SECRET_FIELDS.contains(&normalized(k).as_str()) {
+                let reference = REFERENCE_FIELDS.contains(&field.as_str()) && child.is_object();
+                if SECRET_FIELDS.contains(&normalized(k).as_str()) && !reference {
                     out.push(Diagnostic::at(&field, advice(&field)));
                 } else {
                     walk(child, &field, out);
@@ -74,6 +79,9 @@ fn advice(field: &str) -> String {
     let fix = if field.starts_with("spec.gateway") || field.starts_with("spec.exposure") {
         "put the htpasswd file and the clients' password in a Secret and reference it with \
          spec.gateway.auth.basic.secretRef"
+    } else if field.starts_with("spec.remote") {
+        "put them in a Secret and reference it with spec.remote.auth.basic.secretRef (a user \
+         name and a password) or spec.remote.auth.bearerToken.secretRef (a token)"
     } else {
         "put them in a Secret and reference it with spec.storage.auth.secretRef, or better, use \
          workload identity (spec.storage.auth.serviceAccountAnnotations: IRSA's \
@@ -113,5 +121,27 @@ mod tests {
         let d = check(&doc);
         assert!(d[0].message.contains("spec.storage.auth.secretRef"));
         assert!(d[2].message.contains("spec.gateway.auth.basic.secretRef"));
+    }
+
+    #[test]
+    fn an_agent_bearer_token_is_a_reference_not_a_token() {
+        let doc: Value = serde_json::json!({"spec": {"remote": {
+            "auth": {"bearerToken": {"secretRef": {"name": "t", "key": "token"}}}
+        }}});
+        assert!(check(&doc).is_empty());
+        // A token written in place, and a secret elsewhere under spec.remote, are refused.
+        for doc in [
+            serde_json::json!({"spec": {"remote": {"auth": {"bearerToken": "eyJhbGci"}}}}),
+            serde_json::json!({"spec": {"remote": {"auth": {"basic": {"password": "p"}}}}}),
+            serde_json::json!({"spec": {"collector": {"bearerToken": {"secretRef": {}}}}}),
+        ] {
+            let d = check(&doc);
+            assert_eq!(d.len(), 1, "{doc}");
+        }
+        let d = check(&serde_json::json!({"spec": {"remote": {"auth": {"bearerToken": "x"}}}}));
+        assert!(
+            d[0].message
+                .contains("spec.remote.auth.bearerToken.secretRef")
+        );
     }
 }

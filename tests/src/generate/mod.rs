@@ -3,10 +3,13 @@
 //! A byte of 0 (or the end of the stream) always picks "leave it out" or the first
 //! choice, so shrinking the bytes shrinks the config.
 //!
+//! Profiles local, cloud and agent (tests/src/generate/agent.rs).
+//!
 //! Every config is valid by construction: the builder follows the refusal rules (README,
 //! "Refusals") with its choices, so the function must render each one.
 
 mod access;
+mod agent;
 mod collector;
 pub mod mutate;
 
@@ -178,7 +181,13 @@ pub(crate) struct Shape {
 
 /// A valid LokiStack config (apiVersion, kind, metadata and spec) from `e`.
 pub fn config(e: &mut Entropy) -> Value {
-    let cloud = e.chance();
+    // One byte: odd is cloud (half the configs), 2 mod 8 an agent, the rest local (0 too,
+    // so a shrunk config is local).
+    let profile = e.byte();
+    if profile % 8 == 2 {
+        return agent::config(e);
+    }
+    let cloud = profile % 2 == 1;
     let mode_given = e.maybe(&[Mode::SingleBinary, Mode::SimpleScalable, Mode::Distributed]);
     let mode_given = match mode_given {
         Some(Mode::SingleBinary) if cloud => Some(Mode::Distributed),

@@ -109,10 +109,15 @@ pub(super) fn extra_labels(c: &mut Checker, given: &[String]) -> Vec<String> {
             continue;
         }
         if RESERVED_LABELS.contains(&name.as_str()) {
+            let whose = if name == "cluster" {
+                ": an agent (profile agent) sets it on every stream from spec.remote.cluster"
+            } else {
+                ""
+            };
             c.error(
                 &field,
                 format!(
-                    "{name:?} is a label the stack sets itself ({})",
+                    "{name:?} is a label the stack sets itself ({}){whose}",
                     RESERVED_LABELS.join(", ")
                 ),
             );

@@ -14,7 +14,7 @@ pub struct RemoteSpec {
     /// `https://logs.example.com`; the push path `/loki/api/v1/push` is appended.
     /// `https://` is required unless the host is inside the cluster (`*.svc`,
     /// `*.svc.<clusterDomain>`); no credentials, query or fragment in the URL.
-    #[schemars(transform = rules::http_url)]
+    #[schemars(transform = rules::remote_url)]
     pub url: Option<String>,
     /// The tenant the logs are written to (`X-Scope-OrgID`). Default: `cluster`'s value.
     /// Behind the central stack's gateway the user name is the tenant.

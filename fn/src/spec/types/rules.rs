@@ -316,6 +316,21 @@ pub fn http_url(s: &mut Schema) {
     add(s, json!({"pattern": "^https?://"}));
 }
 
+/// `spec.remote.url` (`RemoteUrl::parse`): a base URL, without credentials, query or
+/// fragment, nor the push path the collector appends. (http:// only to a Service of the
+/// cluster depends on spec.clusterDomain: the function checks it.)
+pub fn remote_url(s: &mut Schema) {
+    add(
+        s,
+        json!({
+            "pattern": concat!(
+                "^https?://[^/@?#", space_or_control!(), "]+(/[^?#", space_or_control!(), "]*)?$"
+            ),
+            "not": not_matching("/loki/api/v1/push/*$"),
+        }),
+    );
+}
+
 /// The gateway's resolver: a DNS server's name or address.
 pub fn resolver(s: &mut Schema) {
     add(s, json!({"pattern": r"^[A-Za-z0-9.:\[\]-]+$"}));
