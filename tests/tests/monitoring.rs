@@ -36,6 +36,14 @@ fn every_component_is_scraped_once_with_the_mixin_labels() {
     assert!(configs.len() >= 6, "{}", configs.len());
     for (name, config) in configs {
         let objects = render(&config);
+        // The cluster label: an agent's is its spec.remote.cluster (its logs' too).
+        let spec = &e2e::doc(&config)["spec"];
+        let cluster = spec
+            .pointer("/monitoring/cluster")
+            .or_else(|| spec.pointer("/remote/cluster"))
+            .and_then(Value::as_str)
+            .unwrap_or("kubernetes")
+            .to_owned();
         let monitors: Vec<&Value> = objects
             .iter()
             .filter(|o| o["kind"] == "ServiceMonitor")
@@ -86,7 +94,7 @@ fn every_component_is_scraped_once_with_the_mixin_labels() {
                     (_, c) => c,
                 };
                 assert_eq!(job, format!("{namespace}/{expected}"), "{name}: {sname}");
-                assert_eq!(value("cluster")["replacement"], "kubernetes");
+                assert_eq!(value("cluster")["replacement"], cluster.as_str(), "{name}");
                 for (target, source) in [
                     ("namespace", "__meta_kubernetes_namespace"),
                     ("pod", "__meta_kubernetes_pod_name"),

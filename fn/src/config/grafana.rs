@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::spec::Resolved;
-use crate::spec::resolved::Datasource;
+use crate::spec::resolved::{Datasource, RemoteAuth};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,6 +40,8 @@ pub struct SecureJsonData {
     pub basic_auth_password: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_header_value1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_header_value2: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,6 +53,9 @@ pub struct JsonData {
     /// `X-Scope-OrgID`: the tenant Grafana reads (tenancy on).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_header_name1: Option<&'static str>,
+    /// `Authorization`: an agent's bearer token (header 1 is the tenant's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_header_name2: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub derived_fields: Vec<DerivedFieldEntry>,
 }
@@ -74,8 +79,20 @@ pub fn literal(text: &str) -> String {
 }
 
 pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
-    let auth = r.gateway.as_ref().and_then(|g| g.auth.as_ref());
     let tenant = r.tenancy.enabled.then(|| r.tenancy.tenant_id.clone());
+    // The user of this stack's gateway; an agent reads the central Loki as its cluster's
+    // user, which the central gateway names after the tenant (one htpasswd user per
+    // cluster), or with its bearer token (the password Grafana is given is the token).
+    let remote_auth = r.remote.as_ref().and_then(|remote| remote.auth.as_ref());
+    let user = match (
+        r.gateway.as_ref().and_then(|g| g.auth.as_ref()),
+        remote_auth,
+    ) {
+        (Some(a), _) => Some(a.username.clone()),
+        (None, Some(RemoteAuth::Basic { .. })) => Some(r.tenancy.tenant_id.clone()),
+        _ => None,
+    };
+    let bearer = matches!(remote_auth, Some(RemoteAuth::BearerToken(_))) && tenant.is_some();
     Provisioning {
         api_version: 1,
         datasources: vec![DatasourceEntry {
@@ -86,12 +103,13 @@ pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
             url: r.loki_url(),
             is_default: d.is_default,
             editable: false,
-            basic_auth: auth.map(|_| true),
-            basic_auth_user: auth.map(|a| a.username.clone()),
+            basic_auth: user.as_ref().map(|_| true),
+            basic_auth_user: user.clone(),
             json_data: JsonData {
                 max_lines: d.max_lines,
                 timeout: 60,
                 http_header_name1: tenant.as_ref().map(|_| "X-Scope-OrgID"),
+                http_header_name2: bearer.then_some("Authorization"),
                 derived_fields: d
                     .derived_fields
                     .iter()
@@ -104,9 +122,10 @@ pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
                     })
                     .collect(),
             },
-            secure_json_data: (auth.is_some() || tenant.is_some()).then(|| SecureJsonData {
-                basic_auth_password: auth.map(|_| d.password_ref.clone()),
+            secure_json_data: (user.is_some() || tenant.is_some()).then(|| SecureJsonData {
+                basic_auth_password: user.as_ref().map(|_| d.password_ref.clone()),
                 http_header_value1: tenant,
+                http_header_value2: bearer.then(|| format!("Bearer {}", d.password_ref)),
             }),
         }],
     }
@@ -147,6 +166,49 @@ mod tests {
         assert!(
             file.contains("basicAuthPassword: $__file{/etc/secrets/loki/password}"),
             "{file}"
+        );
+    }
+
+    fn agent(auth: &str) -> String {
+        let doc: serde_json::Value = crate::yaml::from_str(&format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: agent\n  remote: {{url: 'https://logs.example.com', cluster: edge-1{auth}}}\n  grafana: {{datasource: {{enabled: true}}}}\n"
+        ))
+        .unwrap_or_default();
+        let r = crate::spec::parse(&doc).unwrap_or_else(|e| panic!("{e:?}"));
+        crate::yaml::to_string(&build(
+            &r,
+            r.datasource.as_ref().unwrap_or_else(|| panic!()),
+        ))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_agent_reads_the_central_loki_as_its_clusters_tenant_and_user() {
+        let basic = agent(", auth: {basic: {secretRef: {name: loki-remote}}}");
+        for want in [
+            "url: https://logs.example.com\n",
+            "basicAuth: true",
+            "basicAuthUser: edge-1",
+            "basicAuthPassword: $LOKI_GATEWAY_PASSWORD",
+            "httpHeaderValue1: edge-1",
+        ] {
+            assert!(basic.contains(want), "{want}: {basic}");
+        }
+        assert!(!basic.contains("Authorization"), "{basic}");
+        let bearer = agent(", auth: {bearerToken: {secretRef: {name: loki-token}}}");
+        assert!(
+            bearer.contains("httpHeaderName2: Authorization"),
+            "{bearer}"
+        );
+        assert!(
+            bearer.contains("httpHeaderValue2: Bearer $LOKI_GATEWAY_PASSWORD"),
+            "{bearer}"
+        );
+        assert!(!bearer.contains("basicAuth"), "{bearer}");
+        let none = agent("");
+        assert!(
+            !none.contains("basicAuth") && !none.contains("Authorization"),
+            "{none}"
         );
     }
 

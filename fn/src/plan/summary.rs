@@ -26,7 +26,9 @@ pub struct Summary {
     pub tenancy: Tenancy,
     pub collection: Collection,
     pub access: Access,
-    /// Where an agent ships, as whom and with which label; `None` for a stack with Loki.
+    /// Where an agent ships, as whom and with which label; absent for a stack with Loki
+    /// (the JSON of local and cloud stacks is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ships_to: Option<ShipsTo>,
     pub grafana: Grafana,
     pub monitoring: Monitoring,

@@ -266,6 +266,16 @@ fn checkov_skip_list(r: &Resolved) -> Vec<(&'static str, &'static str)> {
             "Fluent Bit's loki output takes the gateway password only as a config value (no password-file option): it comes from the Secret through an environment variable, never written into the ConfigMap",
         ));
     }
+    if r.collector.kind == CollectorKind::FluentBit
+        && r.remote
+            .as_ref()
+            .is_some_and(|remote| remote.auth.is_some())
+    {
+        skips.push((
+            "CKV_K8S_35",
+            "Fluent Bit's loki output takes the central Loki's credentials (user and password, or bearer token) only as config values (no file option): they come from the Secret spec.remote.auth names through environment variables, never written into the ConfigMap",
+        ));
+    }
     if r.collector.receiver_port.is_some() {
         skips.push((
             "CKV_K8S_19",
