@@ -71,7 +71,7 @@ pub(super) fn resolve(
         .clone()
         .unwrap_or_else(|| d.namespace.to_owned());
     c.check("spec.namespace", names::check_dns_label(&namespace));
-    let cluster_domain = super::cluster_domain(&mut c, spec, d);
+    let cluster_domain = network::cluster_domain(&mut c, spec, d);
     let remote = match &spec.remote {
         None => {
             c.error(

@@ -22,30 +22,9 @@ use super::names;
 use super::profile::{self, Defaults};
 use super::resolved::{Central, Loki, Resolved};
 use super::sizes;
-use super::types::{LokiStack, Mode, Output, Profile, Spec};
+use super::types::{LokiStack, Mode, Output, Profile};
 use crate::diagnostic::Diagnostic;
 use checker::Checker;
-
-/// `spec.clusterDomain`, checked.
-fn cluster_domain(c: &mut Checker, spec: &Spec, d: &Defaults) -> String {
-    let cluster_domain = spec
-        .cluster_domain
-        .clone()
-        .unwrap_or_else(|| d.cluster_domain.to_owned());
-    if cluster_domain.is_empty()
-        || !cluster_domain
-            .split('.')
-            .all(|p| names::check_dns_label(p).is_ok())
-    {
-        c.error(
-            "spec.clusterDomain",
-            format!(
-                "invalid cluster domain {cluster_domain:?}: a DNS name such as \"cluster.local\""
-            ),
-        );
-    }
-    cluster_domain
-}
 
 pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     let mut c = Checker::default();
@@ -81,7 +60,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
         .clone()
         .unwrap_or_else(|| d.namespace.to_owned());
     c.check("spec.namespace", names::check_dns_label(&namespace));
-    let cluster_domain = cluster_domain(&mut c, spec, d);
+    let cluster_domain = network::cluster_domain(&mut c, spec, d);
 
     let mode = spec.mode.unwrap_or(d.mode);
     match (profile, mode) {

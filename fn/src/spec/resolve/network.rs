@@ -11,6 +11,27 @@ pub const PROMETHEUS_NAMESPACE: &str = "monitoring";
 /// The ingress-nginx controller's namespace (its manifests and Helm chart).
 pub const INGRESS_NGINX_NAMESPACE: &str = "ingress-nginx";
 
+/// `spec.clusterDomain`, checked.
+pub(super) fn cluster_domain(c: &mut Checker, spec: &Spec, d: &Defaults) -> String {
+    let cluster_domain = spec
+        .cluster_domain
+        .clone()
+        .unwrap_or_else(|| d.cluster_domain.to_owned());
+    if cluster_domain.is_empty()
+        || !cluster_domain
+            .split('.')
+            .all(|p| names::check_dns_label(p).is_ok())
+    {
+        c.error(
+            "spec.clusterDomain",
+            format!(
+                "invalid cluster domain {cluster_domain:?}: a DNS name such as \"cluster.local\""
+            ),
+        );
+    }
+    cluster_domain
+}
+
 pub(super) fn network(
     c: &mut Checker,
     spec: &Spec,
