@@ -65,7 +65,7 @@ rm -rf "$site"
 mkdir -p "$site/pkg" "$site/examples"
 cp wasm/playground/index.html wasm/playground/app.js wasm/playground/style.css "$site/"
 cp -r "$out/web" "$site/pkg/web"
-for overlay in local local-fluent-bit cloud-aws cloud-gcp cloud-aws-helm; do
+for overlay in local local-fluent-bit cloud-aws cloud-gcp cloud-aws-helm agent; do
   kubectl kustomize "kubernetes/observability/loki-stack/overlays/$overlay/config" >"$site/examples/$overlay.yaml"
 done
 echo "playground at $site (serve it, e.g.: python3 -m http.server -d $site 8000)"

@@ -206,10 +206,13 @@ fn each_kustomization_applies_its_rendered_directory_and_checks_its_workloads() 
             })
             .collect();
         assert_eq!(got, want, "{env}: healthChecks vs the rendered workloads");
-        // (An environment whose output is a HelmRelease checks the HelmRelease.)
+        // (An environment whose output is a HelmRelease checks the HelmRelease; an agent
+        // its collector, Promtail or Fluent Bit.)
         assert!(
-            want.iter()
-                .any(|w| (w.1 == "DaemonSet" && w.3 == "promtail") || w.1 == "HelmRelease"),
+            want.iter().any(
+                |w| (w.1 == "DaemonSet" && (w.3 == "promtail" || w.3 == "fluent-bit"))
+                    || w.1 == "HelmRelease"
+            ),
             "{env}: {want:?}"
         );
     }

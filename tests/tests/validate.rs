@@ -72,7 +72,9 @@ fn rendered_stacks(dir: &tempfile::TempDir) -> Vec<PathBuf> {
             None,
         )
         .ok();
-        assert!(docs(&out.stdout).len() >= 16);
+        // The agent overlay is its collector alone.
+        let least = if overlay == "agent" { 10 } else { 16 };
+        assert!(docs(&out.stdout).len() >= least, "rendered/{overlay}");
         let path = dir.path().join(format!("rendered-{overlay}.yaml"));
         std::fs::write(&path, out.stdout).unwrap();
         files.push(path);
