@@ -425,6 +425,30 @@ fn the_readme_shows_the_real_picture_of_the_local_overlay() {
 }
 
 #[test]
+fn the_book_shows_the_pictures_of_local_cloud_aws_and_the_helm_release() {
+    let dir = root().join("docs/src/day2");
+    let chapter = std::fs::read_to_string(dir.join("graph.md")).unwrap();
+    let local = std::fs::read_to_string(golden_path("overlays/local")).unwrap();
+    assert!(
+        chapter.contains(&format!("```mermaid\n{local}```\n")),
+        "docs/src/day2/graph.md: the local picture differs from tests/golden/graph/overlays-local.mmd"
+    );
+    // The others are mdBook includes of the golden files: they cannot go stale, if the path
+    // (relative to the chapter) names the golden file.
+    for name in ["overlays/cloud-aws", "overlays/cloud-aws-helm"] {
+        let rel = format!("../../../tests/golden/graph/{}.mmd", name.replace('/', "-"));
+        assert!(
+            chapter.contains(&format!("```mermaid\n{{{{#include {rel}}}}}\n```\n")),
+            "docs/src/day2/graph.md does not include {rel} in a mermaid block"
+        );
+        assert_eq!(
+            dir.join(&rel).canonicalize().unwrap(),
+            golden_path(name).canonicalize().unwrap()
+        );
+    }
+}
+
+#[test]
 fn the_completeness_check_catches_a_missing_or_an_extra_arrow() {
     let config = e2e::resolved_config("overlays/cloud-aws");
     let objects = docs(
