@@ -110,11 +110,15 @@ lint:
 ## Debian's binaryen and chromium (the wasm build and the playground test),
 ## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests),
 ## Debian's luajit and ruby (Fluent Bit's Lua and Onigmo, for the Fluent Bit config tests),
-## Debian's prometheus for promtool (the rendered alert rules and their scenarios; the server is not started)
-tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua prometheus-tools
+## Debian's prometheus for promtool (the rendered alert rules and their scenarios; the server is not started),
+## mdBook from crates.io (cargo install, in .cache: the book)
+tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua prometheus-tools docs-tools
 
 deploy-tools:
 	@tools/install-deploy-tools.sh
+
+docs-tools:
+	@tools/install-mdbook.sh $(CACHE)/tools
 
 lua:
 	@tools/install-lua.sh
