@@ -33,6 +33,8 @@ def diagram(p, theme):
     text = p.js(f"{SVG}.textContent")
     check("Syntax error" not in text and "StatefulSet × 1" in text and "promtail" in text,
           f"{theme}: the flowchart has the rendered nodes (loki's StatefulSet, promtail)")
+    # The source reached Mermaid as written: `<br/>` in a label is a line break, not text.
+    check("<br" not in text and "&lt;" not in text, f"{theme}: the labels' <br/> are line breaks")
     box = p.js(f"(r => [r.width, r.height])({SVG}.getBoundingClientRect())")
     check(box[0] > 200 and box[1] > 100, f"{theme}: it has a size on the page ({box[0]:.0f}x{box[1]:.0f})")
     return p.js(f"{SVG}.querySelector('style').textContent")
