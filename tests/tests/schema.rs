@@ -234,7 +234,7 @@ const SEMANTIC: &[(&str, &str)] = &[
         VALUE,
     ),
     // spec.output HelmRelease: what the upstream chart cannot express depends on
-    // another field's value (README, "Using the upstream chart").
+    // another field's value (docs/src/gitops/helm-release.md).
     ("with spec.output HelmRelease", ACROSS),
 ];
 
