@@ -191,17 +191,7 @@ fn golden_output_of_verify_on_the_healthy_cluster() {
         text.replace_range(i..i + 6, "XXXXXX");
         from = i;
     }
-    let path = root().join("tests/golden/deploy/verify-local.txt");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &text).unwrap();
-        return;
-    }
-    assert!(
-        std::fs::read_to_string(&path).unwrap_or_default() == text,
-        "{} differs from:\n{text}\nif the change is intended, run `make golden` and review the diff",
-        path.display()
-    );
+    e2e::golden_file("tests/golden/deploy/verify-local.txt", &text);
 }
 
 #[test]

@@ -374,21 +374,6 @@ fn kpt_rerender_warns_on_shorter_retention_and_refuses_an_edited_past_schema() {
     assert_eq!(read_tree(&pkg), before, "kpt must write nothing");
 }
 
-/// Writes (`make golden`) or compares a golden file of tests/golden/plan/ that is no
-/// stack's plan: outputs the book shows (its `<!-- output: ... -->` markers point here).
-fn golden_file(name: &str, actual: &str) {
-    let path = root().join("tests/golden/plan").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    assert!(
-        std::fs::read_to_string(&path).unwrap_or_default() == actual,
-        "{} differs from:\n{actual}\nif the change is intended, run `make golden` and review the diff",
-        path.display()
-    );
-}
-
 /// The plan of a change to the local overlay (24h retention instead of 72h, a 5Gi PVC
 /// instead of 10Gi) from its earlier render (docs/src/day2/plan.md).
 #[test]
@@ -411,7 +396,7 @@ fn golden_plan_of_a_change_to_the_local_overlay() {
         None,
     );
     assert_eq!(out.code, 1, "a change is refused: {}", out.stderr);
-    golden_file("change-overlays-local.txt", &out.stdout);
+    e2e::golden_file("tests/golden/plan/change-overlays-local.txt", &out.stdout);
 }
 
 /// kpt's error result when a re-render drops the schema period in effect
@@ -442,5 +427,5 @@ fn golden_kpt_error_of_a_removed_schema_period() {
         errors.replace_range(i - 10..i, "2026-05-02");
         from = i + end.len();
     }
-    golden_file("kpt-schema-period-removed.txt", &errors);
+    e2e::golden_file("tests/golden/plan/kpt-schema-period-removed.txt", &errors);
 }
