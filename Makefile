@@ -194,7 +194,8 @@ fuzz-cmin:
 	rm -rf fuzz/corpus/$(FUZZ_TARGET) && mv fuzz/work/keep fuzz/corpus/$(FUZZ_TARGET)
 
 
-## golden: regenerate tests/golden/ and the rendered/ directories from the current code
+## golden: regenerate tests/golden/, the rendered/ directories and the book's refusal catalog
+## (docs/src/reference/refusal-catalog.md) from the current code
 ## (review the diff before committing)
 golden: build rendered
 	UPDATE_GOLDEN=1 cargo nextest run --workspace --locked -E 'test(golden)'
