@@ -18,6 +18,7 @@ pub mod gitops;
 pub mod http;
 pub mod image;
 pub mod invariants;
+pub mod links;
 pub mod modgraph;
 pub mod netpol;
 pub mod nginx;
