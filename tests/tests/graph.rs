@@ -415,16 +415,6 @@ fn make_graph_prints_the_picture_of_an_overlay() {
 }
 
 #[test]
-fn the_readme_shows_the_real_picture_of_the_local_overlay() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let golden = std::fs::read_to_string(golden_path("overlays/local")).unwrap();
-    assert!(
-        readme.contains(&format!("```mermaid\n{golden}```\n")),
-        "README's picture differs from tests/golden/graph/overlays-local.mmd: paste it again"
-    );
-}
-
-#[test]
 fn the_book_shows_the_pictures_of_local_cloud_aws_and_the_helm_release() {
     let dir = root().join("docs/src/day2");
     let chapter = std::fs::read_to_string(dir.join("graph.md")).unwrap();

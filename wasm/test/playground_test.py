@@ -8,86 +8,18 @@ target/playground-test/.
 
 Usage: wasm/test/playground_test.py [SITE_DIR]   (default target/playground)
 """
-import base64
-import functools
-import re
-import http.server
 import json
 import os
-import shutil
-import socket
-import subprocess
+import re
 import sys
-import tempfile
-import threading
 import time
-import urllib.request
-
-import websocket  # websocket-client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from chromium import Browser, check  # noqa: E402 (tools/chromium.py: Chromium over the DevTools protocol)
+
 SITE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/playground")
 SHOTS = os.path.join(ROOT, "target/playground-test")
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".js": "text/javascript", ".yaml": "text/plain"}
-
-    def log_message(self, *args):
-        pass
-
-
-class Page:
-    def __init__(self, ws_url):
-        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
-        self.next_id = 0
-        self.console = []
-
-    def call(self, method, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("method") in ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded"):
-                self.console.append(msg)
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg["result"]
-
-    def js(self, expr):
-        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in r:
-            raise RuntimeError(f"{expr}: {r['exceptionDetails']}")
-        return r["result"].get("value")
-
-    def wait(self, expr, what, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            if self.js(expr):
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; console: {self.console[-5:]}")
-
-    def key(self, key, code, vk):
-        for kind in ("rawKeyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=code, windowsVirtualKeyCode=vk)
-
-    def shot(self, name):
-        os.makedirs(SHOTS, exist_ok=True)
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        path = os.path.join(SHOTS, name)
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(data))
-        return path
 
 
 # What the Picture tab shows: its state, the SVG's boxes (by their bold name) and arrows,
@@ -117,38 +49,11 @@ def golden(name):
         return f.read()
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        raise AssertionError(what)
-
-
 def main():
-    port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=SITE))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    profile = tempfile.mkdtemp(prefix="lsf-chromium-")
-    cdp_port = free_port()
-    browser = subprocess.Popen([
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--remote-debugging-port={cdp_port}",
-        "--window-size=1280,800", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = Browser(SITE, shots=SHOTS)
     try:
-        for _ in range(100):
-            try:
-                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{cdp_port}/json/list"))
-                page = next(t for t in targets if t["type"] == "page")
-                break
-            except Exception:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("Chromium did not start")
-        p = Page(page["webSocketDebuggerUrl"])
-        for domain in ("Page", "Runtime", "Log"):
-            p.call(f"{domain}.enable")
-        p.call("Emulation.setDeviceMetricsOverride", width=1280, height=800, deviceScaleFactor=1, mobile=False)
-        p.call("Page.navigate", url=f"http://127.0.0.1:{port}/index.html")
+        p = browser.page
+        p.call("Page.navigate", url=f"{browser.url}/index.html")
         p.wait("document.body && document.body.dataset.ready === 'true'", "the playground to load")
         status = p.js("document.getElementById('status').textContent")
         n = p.js("document.querySelectorAll('#objects button').length")
@@ -273,10 +178,7 @@ def main():
         check(not errors, f"no exception in the page ({errors[:1]})")
         print(f"screenshots in {SHOTS}")
     finally:
-        browser.terminate()
-        browser.wait(timeout=10)
-        server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 //! A byte of 0 (or the end of the stream) always picks "leave it out" or the first
 //! choice, so shrinking the bytes shrinks the config.
 //!
-//! Every config is valid by construction: the builder follows the refusal rules (README,
-//! "Refusals") with its choices, so the function must render each one.
+//! Every config is valid by construction: the builder follows the refusal rules
+//! (docs/src/reference/refusals.md) with its choices, so the function must render each one.
 
 mod access;
 mod collector;
