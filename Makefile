@@ -2,6 +2,7 @@
 #   make render [ENV=local]   build, then print the rendered stack of an overlay
 #   make graph [ENV=local]    build, then print the overlay's topology as a Mermaid flowchart
 #   make test                 everything CI runs (installs its own tools first)
+#   make docs                 the book (docs/, mdBook) in target/book/
 # For GitOps (Flux): make rendered writes every overlay's stack to STACK/rendered/,
 # make check-rendered fails when the committed copy is stale (make ... STACK=DIR: another copy).
 SHELL := bash
@@ -81,7 +82,7 @@ image: image-tools
 	@tools/build-image.sh target/image/oci
 
 ## test: formatting, lints, unit tests and every end-to-end test against the real tools
-test: tools lint build $(PLUGIN) image wasm check-schema
+test: tools lint build $(PLUGIN) image wasm check-schema docs
 	$(MAKE) --no-print-directory check-rendered
 	cargo nextest run --workspace --locked --no-fail-fast
 	$(MAKE) --no-print-directory wasm-test
@@ -98,6 +99,13 @@ wasm-test: build
 	$(VENV)/bin/python wasm/test/wasi_test.py target/wasi/loki-stack-fn.wasm $(BIN)
 	$(VENV)/bin/python wasm/test/playground_test.py target/playground
 
+## docs: the book (docs/src, mdBook) in target/book/ (open target/book/index.html), its
+## diagrams drawn by Mermaid; fails on any mdBook warning. tests/tests/book.rs checks its
+## links and anchors and its diagrams in Chromium (make test runs both)
+.PHONY: docs docs-tools
+docs: docs-tools
+	@tools/build-book.sh docs target/book
+
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -110,11 +118,16 @@ lint:
 ## Debian's binaryen and chromium (the wasm build and the playground test),
 ## Debian's shellcheck, jq and curl (scripts/deploy-loki.sh and its tests),
 ## Debian's luajit and ruby (Fluent Bit's Lua and Onigmo, for the Fluent Bit config tests),
-## Debian's prometheus for promtool (the rendered alert rules and their scenarios; the server is not started)
-tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua prometheus-tools
+## Debian's prometheus for promtool (the rendered alert rules and their scenarios; the server is not started),
+## mdBook from crates.io (cargo install, in .cache) and Mermaid from npm (the book)
+tools: python-tools kustomize wasm-target wasm-tools nginx image-tools deploy-tools lua prometheus-tools docs-tools
 
 deploy-tools:
 	@tools/install-deploy-tools.sh
+
+docs-tools:
+	@tools/install-mdbook.sh $(CACHE)/tools
+	@tools/fetch-mermaid.sh >/dev/null
 
 lua:
 	@tools/install-lua.sh
@@ -181,7 +194,8 @@ fuzz-cmin:
 	rm -rf fuzz/corpus/$(FUZZ_TARGET) && mv fuzz/work/keep fuzz/corpus/$(FUZZ_TARGET)
 
 
-## golden: regenerate tests/golden/ and the rendered/ directories from the current code
+## golden: regenerate tests/golden/, the rendered/ directories and the book's refusal catalog
+## (docs/src/reference/refusal-catalog.md) from the current code
 ## (review the diff before committing)
 golden: build rendered
 	UPDATE_GOLDEN=1 cargo nextest run --workspace --locked -E 'test(golden)'

@@ -4,11 +4,11 @@
 # npm package layout at wasm/pkg/ (package.json, README, TypeScript types).
 #
 # Also the WASI module (target/wasi/loki-stack-fn.wasm) and the playground site
-# (target/playground).
+# (target/playground, with Mermaid from tools/fetch-mermaid.sh).
 #
 # Needs: rustup targets wasm32-unknown-unknown and wasm32-wasip1, wasm-bindgen-cli at exactly the version
 # of the wasm-bindgen crate (installed under .cache/ by this script), wasm-opt (Debian
-# binaryen).
+# binaryen), npm (tools/fetch-mermaid.sh, once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=$(awk -F'"' '/^wasm-bindgen = /{print $2}' wasm/Cargo.toml | tr -d '=')
@@ -58,12 +58,16 @@ wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
 printf 'wasi: %s bytes raw, %s bytes gzipped (-9) at target/wasi/loki-stack-fn.wasm\n' \
   "$(stat -c %s target/wasi/loki-stack-fn.wasm)" "$(gzip -9 -c target/wasi/loki-stack-fn.wasm | wc -c)"
 
-# The playground: a static site (no server logic), with the web build and the overlays'
-# configs (as kustomize resolves them) as examples.
+# The playground: a static site (no server logic), with the web build, the overlays'
+# configs (as kustomize resolves them) as examples, and Mermaid for its Picture tab (from
+# tools/fetch-mermaid.sh: npm, pinned version and sha512; never committed).
+mermaid=$(tools/fetch-mermaid.sh)
 site=target/playground
 rm -rf "$site"
 mkdir -p "$site/pkg" "$site/examples"
 cp wasm/playground/index.html wasm/playground/app.js wasm/playground/style.css "$site/"
+cp "$mermaid" "$site/mermaid.min.js"
+cp "$(dirname "$mermaid")/LICENSE" "$site/mermaid.LICENSE"
 cp -r "$out/web" "$site/pkg/web"
 for overlay in local local-fluent-bit cloud-aws cloud-gcp cloud-aws-helm agent; do
   kubectl kustomize "kubernetes/observability/loki-stack/overlays/$overlay/config" >"$site/examples/$overlay.yaml"

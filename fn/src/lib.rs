@@ -34,7 +34,7 @@ use krm::annotations;
 use krm::item::Item;
 use krm::result::{KrmResult, ResourceRef};
 
-/// Largest ResourceList [`process`] reads by default (README, "Limits"): with the items
+/// Largest ResourceList [`process`] reads by default (docs/src/reference/limits.md): with the items
 /// kept as text, the function peaks at about three times its input.
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 /// The most a caller may raise the limit to ([`process_bytes_within`]).
@@ -101,7 +101,7 @@ pub fn process(input: &str) -> Output {
 }
 
 /// [`process`] knowing today's date: kpt feeds the earlier output back, and a change to
-/// it that would lose data or fail to apply is refused (README, "Change hazards").
+/// it that would lose data or fail to apply is refused (docs/src/day2/hazards.md).
 pub fn process_with(input: &str, ctx: &plan::Context) -> Output {
     process_within(input, ctx, DEFAULT_MAX_INPUT_BYTES)
 }

@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod doc_blocks;
 pub mod fluent_bit;
 pub mod fuzz;
 pub mod generate;
@@ -17,6 +18,7 @@ pub mod gitops;
 pub mod http;
 pub mod image;
 pub mod invariants;
+pub mod links;
 pub mod modgraph;
 pub mod netpol;
 pub mod nginx;
@@ -142,6 +144,23 @@ pub fn run(c: &mut Command, stdin: Option<&[u8]>) -> Output {
 /// Runs the function binary with arguments and stdin.
 pub fn run_fn(args: &[&str], stdin: Option<&[u8]>) -> Output {
     run(cmd(bin()).args(args), stdin)
+}
+
+/// Writes (`make golden`: UPDATE_GOLDEN set) or compares the golden file `path` (relative
+/// to the repository root) with `actual`.
+#[track_caller]
+pub fn golden_file(path: &str, actual: &str) {
+    let path = root().join(path);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    assert!(
+        std::fs::read_to_string(&path).unwrap_or_default() == actual,
+        "{} differs from:\n{actual}\nif the change is intended, run `make golden` and review the diff",
+        path.display()
+    );
 }
 
 /// Parses a YAML stream the way Kubernetes tools read it.

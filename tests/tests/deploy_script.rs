@@ -37,6 +37,8 @@ fn script() -> PathBuf {
 struct Run {
     out: Output,
     calls: Vec<Value>,
+    /// The run's TMPDIR (removed since).
+    tmp: String,
 }
 
 impl Run {
@@ -104,7 +106,8 @@ fn run_script(scenario: &str, args: &[&str]) -> Run {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    Run { out, calls }
+    let tmp = tmp.path().display().to_string();
+    Run { out, calls, tmp }
 }
 
 /// The objects the overlay renders to, by the release binary itself.
@@ -168,6 +171,27 @@ fn healthy_cluster_passes_every_check() {
     assert_eq!(logs, 3);
     // The cordoned node (talos-w-3, no Promtail pod) is not counted.
     assert!(r.out.stdout.contains("each of the 3 schedulable nodes"));
+}
+
+/// What `verify local` prints on the healthy cluster (docs/src/day2/deploy-script.md),
+/// the checkout shown as /path/to/repo and the script's temporary directory as
+/// /tmp/deploy-loki.XXXXXX. `make golden` writes it.
+#[test]
+fn golden_output_of_verify_on_the_healthy_cluster() {
+    let r = run_script("healthy", &["verify", "local"]);
+    assert_eq!(r.out.code, 0, "{}\n{}", r.out.stdout, r.out.stderr);
+    let mut text = r
+        .out
+        .stdout
+        .replace(&r.tmp, "/tmp")
+        .replace(&root().display().to_string(), "/path/to/repo");
+    let work = "/tmp/deploy-loki.";
+    let mut from = 0;
+    while let Some(i) = text[from..].find(work).map(|i| from + i + work.len()) {
+        text.replace_range(i..i + 6, "XXXXXX");
+        from = i;
+    }
+    e2e::golden_file("tests/golden/deploy/verify-local.txt", &text);
 }
 
 #[test]

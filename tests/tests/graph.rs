@@ -415,13 +415,27 @@ fn make_graph_prints_the_picture_of_an_overlay() {
 }
 
 #[test]
-fn the_readme_shows_the_real_picture_of_the_local_overlay() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let golden = std::fs::read_to_string(golden_path("overlays/local")).unwrap();
+fn the_book_shows_the_pictures_of_local_cloud_aws_and_the_helm_release() {
+    let dir = root().join("docs/src/day2");
+    let chapter = std::fs::read_to_string(dir.join("graph.md")).unwrap();
+    let local = std::fs::read_to_string(golden_path("overlays/local")).unwrap();
     assert!(
-        readme.contains(&format!("```mermaid\n{golden}```\n")),
-        "README's picture differs from tests/golden/graph/overlays-local.mmd: paste it again"
+        chapter.contains(&format!("```mermaid\n{local}```\n")),
+        "docs/src/day2/graph.md: the local picture differs from tests/golden/graph/overlays-local.mmd"
     );
+    // The others are mdBook includes of the golden files: they cannot go stale, if the path
+    // (relative to the chapter) names the golden file.
+    for name in ["overlays/cloud-aws", "overlays/cloud-aws-helm"] {
+        let rel = format!("../../../tests/golden/graph/{}.mmd", name.replace('/', "-"));
+        assert!(
+            chapter.contains(&format!("```mermaid\n{{{{#include {rel}}}}}\n```\n")),
+            "docs/src/day2/graph.md does not include {rel} in a mermaid block"
+        );
+        assert_eq!(
+            dir.join(&rel).canonicalize().unwrap(),
+            golden_path(name).canonicalize().unwrap()
+        );
+    }
 }
 
 #[test]

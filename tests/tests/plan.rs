@@ -374,13 +374,58 @@ fn kpt_rerender_warns_on_shorter_retention_and_refuses_an_edited_past_schema() {
     assert_eq!(read_tree(&pkg), before, "kpt must write nothing");
 }
 
+/// The plan of a change to the local overlay (24h retention instead of 72h, a 5Gi PVC
+/// instead of 10Gi) from its earlier render (docs/src/day2/plan.md).
 #[test]
-fn the_readme_shows_the_real_plan_of_the_local_overlay() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let golden =
-        std::fs::read_to_string(root().join("tests/golden/plan/overlays-local.txt")).unwrap();
-    assert!(
-        readme.contains(&format!("```\n{golden}```\n")),
-        "README's sample plan differs from tests/golden/plan/overlays-local.txt: paste it again"
+fn golden_plan_of_a_change_to_the_local_overlay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = resolved_config("overlays/local");
+    let earlier = run_fn(&["render", "-f", "-"], Some(config.as_bytes()))
+        .ok()
+        .stdout;
+    write(tmp.path(), "earlier.yaml", &earlier);
+    let changed = config
+        .replace("period: 72h", "period: 24h")
+        .replace("size: 10Gi", "size: 5Gi");
+    write(tmp.path(), "changed.yaml", &changed);
+    let out = run(
+        cmd(e2e::bin())
+            .args(["plan", "-f", "changed.yaml", "--from", "earlier.yaml"])
+            .args(["--today", TODAY])
+            .current_dir(tmp.path()),
+        None,
     );
+    assert_eq!(out.code, 1, "a change is refused: {}", out.stderr);
+    e2e::golden_file("tests/golden/plan/change-overlays-local.txt", &out.stdout);
+}
+
+/// kpt's error result when a re-render drops the schema period in effect
+/// (docs/src/day2/hazards.md). kpt's function reads the clock: the date it proposes for a
+/// new period, tomorrow, is written as the day after TODAY.
+#[test]
+fn golden_kpt_error_of_a_removed_schema_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = tmp.path().join("loki-stack");
+    copy_dir(&stack_dir().join("base"), &pkg);
+    assert_eq!(kpt_render(&pkg).code, 0);
+    let config = pkg.join("config/lokistack.yaml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let schema = "  schemas:\n  - from: \"2023-06-01\"\n    version: v13\n";
+    std::fs::write(&config, format!("{original}{schema}")).unwrap();
+    let out = kpt_render(&pkg);
+    assert_ne!(out.code, 0);
+    let mut errors: String = format!("{}{}", out.stdout, out.stderr)
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("[error]"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (start, end) = ("\"", "\" (tomorrow)");
+    let mut from = 0;
+    while let Some(i) = errors[from..].find(end).map(|i| from + i) {
+        assert!(i >= 10 && errors[..i - 10].ends_with(start), "{errors}");
+        errors.replace_range(i - 10..i, "2026-05-02");
+        from = i + end.len();
+    }
+    e2e::golden_file("tests/golden/plan/kpt-schema-period-removed.txt", &errors);
 }

@@ -1,7 +1,7 @@
 //! The JSON Schema (`loki-stack-fn schema`, schema/lokistack.schema.json): in step with
-//! the code, valid for its meta-schema, accepting every config and example of the
-//! repository (check-jsonschema, through their modelines), and agreeing with the
-//! function on generated and mutated configs (the `jsonschema` crate):
+//! the code, valid for its meta-schema, accepting every config of the repository (through
+//! their modelines) and every example of the docs that renders (check-jsonschema), and
+//! agreeing with the function on generated and mutated configs (the `jsonschema` crate):
 //!
 //! * what the schema refuses, the function refuses (the schema is never stricter);
 //! * what the schema accepts, the function renders, or refuses only for one of the
@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
+use e2e::doc_blocks::{self, Expect};
 use e2e::generate::{self, Entropy, mutate};
 use e2e::{cmd, root, run, run_fn, stack_dir, tool};
 use loki_stack_fn::diagnostic::{Diagnostic, Diagnostics};
@@ -77,32 +78,25 @@ fn repository_configs() -> Vec<PathBuf> {
     files
 }
 
-/// The README's LokiStack examples: whole documents, and `spec:` excerpts (made whole).
-fn readme_examples(dir: &Path) -> Vec<PathBuf> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut out = Vec::new();
-    for (i, block) in readme.split("```yaml\n").skip(1).enumerate() {
-        let block = block.split("```").next().unwrap();
-        let doc = if block.contains("kind: LokiStack") {
-            block.to_owned()
-        } else if block.starts_with("spec:\n") {
-            format!(
-                "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata:\n  name: loki\n{block}"
-            )
-        } else if block.starts_with("tenancy:\n") {
-            let indented: String = block.lines().map(|l| format!("  {l}\n")).collect();
-            format!(
-                "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata:\n  name: loki\nspec:\n{indented}"
-            )
-        } else {
-            continue;
-        };
-        let path = dir.join(format!("readme-{i}.yaml"));
-        std::fs::write(&path, doc).unwrap();
-        out.push(path);
-    }
-    assert!(out.len() >= 3, "README examples not found: {out:?}");
-    out
+/// The LokiStack examples of the README and the book that must render, as files named
+/// after their block (`e2e::doc_blocks`: whole documents, and `spec:` excerpts made whole).
+/// The refused ones are the function's business: the schema may accept them (a rule across
+/// fields) or not.
+fn doc_examples(dir: &Path) -> Vec<PathBuf> {
+    let parsed = doc_blocks::parse_files(&doc_blocks::book_files());
+    let (examples, _) = doc_blocks::examples(&parsed.blocks);
+    let files: Vec<PathBuf> = examples
+        .iter()
+        .filter(|e| e.expect == Expect::Renders)
+        .map(|e| {
+            let name = format!("{}-{}.yaml", e.block.file.replace('/', "_"), e.block.line);
+            let path = dir.join(name);
+            std::fs::write(&path, &e.document).unwrap();
+            path
+        })
+        .collect();
+    assert!(files.len() >= 10, "the docs' examples not found: {files:?}");
+    files
 }
 
 #[test]
@@ -119,7 +113,7 @@ fn every_config_and_example_carries_the_modeline_and_validates() {
         assert_eq!(target, schema.canonicalize().unwrap(), "{}", f.display());
     }
     let dir = tempfile::tempdir().unwrap();
-    let examples = readme_examples(dir.path());
+    let examples = doc_examples(dir.path());
     let check = tool("check-jsonschema");
     let out = run(cmd(&check).arg("--check-metaschema").arg(&schema), None);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -251,7 +245,7 @@ const SEMANTIC: &[(&str, &str)] = &[
     (": no host", VALUE),
     ("1 to 65535", VALUE),
     // spec.output HelmRelease: what the upstream chart cannot express depends on
-    // another field's value (README, "Using the upstream chart").
+    // another field's value (docs/src/gitops/helm-release.md).
     ("with spec.output HelmRelease", ACROSS),
 ];
 

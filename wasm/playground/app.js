@@ -1,10 +1,15 @@
-// The playground: edit a LokiStack, see the rendered stack or the refusal, live.
-import init, { render, version } from "./pkg/web/loki_stack_fn.js";
+// The playground: edit a LokiStack, see the rendered stack or the refusal, live; the
+// Picture tab draws what `loki-stack-fn graph` prints with Mermaid (mermaid.min.js, loaded
+// the first time the tab is opened).
+import init, { graph, render, version } from "./pkg/web/loki_stack_fn.js";
 
 const $ = (id) => document.getElementById(id);
 const config = $("config"), gutter = $("gutter"), status = $("status"), problems = $("problems");
 const objects = $("objects"), yaml = $("yaml");
+const picture = $("picture"), pictureStatus = $("picture-status"), mermaidSource = $("mermaid-source");
 let last = null, selected = -1, timer = 0;
+// The picture: the last graph() result, the Mermaid text now drawn, the draw in flight.
+let lastGraph = null, drawn = null, drawSeq = 0, mermaidReady = null;
 
 /** The 0-based line of a dotted field path (`spec.retention.period`, `a.b[1].c`) in a
  *  block-style YAML text, or -1: each segment is looked for below the previous one, at
@@ -113,6 +118,104 @@ function update() {
     yaml.textContent = "";
   }
   $("download").disabled = !r.ok;
+  updatePicture(graph(text, "lokistack.yaml"));
+}
+
+/** The arrows of a Mermaid flowchart as `loki-stack-fn graph` writes them (one a line). */
+export function arrowCount(mermaid) {
+  return mermaid.split("\n").filter((l) => /^\s*\S+ (-->|-\.->)\|/.test(l)).length;
+}
+
+/** Mermaid, loaded once. `securityLevel: "strict"`: labels are sanitized by DOMPurify (our
+ *  `<b>` and `<br/>` pass, scripts and event handlers do not) and click bindings are off. */
+function loadMermaid() {
+  mermaidReady ??= new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = "mermaid.min.js";
+    s.onload = () => {
+      window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });
+      resolve(window.mermaid);
+    };
+    s.onerror = () => { mermaidReady = null; reject(new Error("mermaid.min.js did not load")); };
+    document.head.append(s);
+  });
+  return mermaidReady;
+}
+
+function setPicture(state, message) {
+  picture.dataset.state = state;
+  pictureStatus.textContent = message;
+}
+
+/** The picture for the current config: the refusal in its place when refused (never a
+ *  stale picture), otherwise drawn now if the Picture tab is open, or when it is opened. */
+function updatePicture(g) {
+  lastGraph = g;
+  mermaidSource.textContent = g.mermaid;
+  $("copy-mermaid").disabled = !g.ok;
+  if (!g.ok) {
+    drawSeq++;
+    drawn = null;
+    picture.replaceChildren();
+    const p = document.createElement("p");
+    p.className = "refused";
+    p.textContent = `No picture: the config is refused (${g.errors.length} error(s), listed under the config).`;
+    picture.append(p);
+    setPicture("refused", "Refused");
+    return;
+  }
+  draw();
+}
+
+function drawnStatus() {
+  const boxes = picture.querySelectorAll("svg g.node").length;
+  setPicture("drawn", `${boxes} boxes, ${arrowCount(drawn)} arrows`);
+}
+
+async function draw() {
+  if ($("view-picture").hidden || !lastGraph || !lastGraph.ok) return;
+  if (drawn === lastGraph.mermaid) {
+    // Back to what is shown: a draw still in flight is for an older text.
+    if (picture.dataset.state === "drawing") { drawSeq++; drawnStatus(); }
+    return;
+  }
+  const text = lastGraph.mermaid, seq = ++drawSeq, id = `picture-svg-${seq}`;
+  setPicture("drawing", "Drawing…");
+  try {
+    const mermaid = await loadMermaid();
+    const { svg } = await mermaid.render(id, text);
+    if (seq !== drawSeq) return;
+    picture.innerHTML = svg;
+    drawn = text;
+    sizePicture();
+    drawnStatus();
+  } catch (e) {
+    document.getElementById(`d${id}`)?.remove();
+    if (seq !== drawSeq) return;
+    drawn = null;
+    picture.replaceChildren();
+    setPicture("error", `Mermaid could not draw it: ${e.message || e}`);
+  }
+}
+
+/** Fit to the box's width (Mermaid's default), or the natural size, scrolling in the box. */
+function sizePicture() {
+  const svg = picture.querySelector("svg");
+  const actual = $("picture-size").getAttribute("aria-pressed") === "true";
+  picture.classList.toggle("actual", actual);
+  if (!svg) return;
+  svg.dataset.width ??= String(parseFloat(svg.style.maxWidth) || "");
+  svg.style.width = actual && svg.dataset.width ? `${svg.dataset.width}px` : "";
+}
+
+function selectTab(tab) {
+  for (const t of document.querySelectorAll('[role="tab"]')) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute("aria-controls")).hidden = !on;
+  }
+  if (tab.id === "tab-picture") draw();
 }
 
 async function loadExample(name) {
@@ -144,6 +247,35 @@ $("download").addEventListener("click", () => {
   a.download = "loki-stack.yaml";
   a.click();
   URL.revokeObjectURL(a.href);
+});
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+for (const [i, t] of tabs.entries()) {
+  t.addEventListener("click", () => selectTab(t));
+  t.addEventListener("keydown", (e) => {
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length];
+    selectTab(next);
+    next.focus();
+  });
+}
+$("picture-size").addEventListener("click", (e) => {
+  const b = e.currentTarget;
+  b.setAttribute("aria-pressed", String(b.getAttribute("aria-pressed") !== "true"));
+  sizePicture();
+});
+$("copy-mermaid").addEventListener("click", async () => {
+  let done = "Copied";
+  try {
+    await navigator.clipboard.writeText(mermaidSource.textContent);
+  } catch {
+    // No clipboard (not a secure context): select the text for Ctrl+C instead.
+    getSelection().selectAllChildren(mermaidSource);
+    done = "Selected: press Ctrl+C";
+  }
+  $("copy-status").textContent = done;
+  setTimeout(() => { $("copy-status").textContent = ""; }, 2500);
 });
 await loadExample("local");
 document.body.dataset.ready = "true";

@@ -1,5 +1,5 @@
 //! loki-stack-fn for WebAssembly: the same pure core as the CLI (`loki_stack_fn::process`,
-//! `render_plain` and `plan`), with results as plain JavaScript objects. The core has no
+//! `render_plain`, `plan` and `graph`), with results as plain JavaScript objects. The core has no
 //! clock: today's date is an argument (`YYYY-MM-DD`, UTC).
 //!
 //! ```js
@@ -110,6 +110,16 @@ export interface PlanResult {
   plan: Plan | null;
   /** What `loki-stack-fn plan` prints (no colour). */
   text: string;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** The result of graph(). */
+export interface GraphResult {
+  /** false: the config was refused; `errors` says why and `mermaid` is empty. */
+  ok: boolean;
+  /** The Mermaid flowchart, exactly what `loki-stack-fn graph -f` prints. */
+  mermaid: string;
   errors: Diagnostic[];
   warnings: Diagnostic[];
 }
@@ -279,6 +289,36 @@ pub fn plan(
             ok: false,
             plan: None,
             text: String::new(),
+            errors: diags.0.iter().map(Diag::from).collect(),
+            warnings: Vec::new(),
+        },
+    };
+    to_js(&result)
+}
+
+#[derive(Serialize)]
+struct GraphResult {
+    ok: bool,
+    mermaid: String,
+    errors: Vec<Diag>,
+    warnings: Vec<Diag>,
+}
+
+/// What `loki-stack-fn graph -f FILE` prints: the deployed topology of a LokiStack config
+/// as a Mermaid flowchart (`loki_stack_fn::graph::graph`, the CLI's own). `file`
+/// (optional) is named in error messages.
+#[wasm_bindgen(unchecked_return_type = "GraphResult")]
+pub fn graph(config_yaml: &str, file: Option<String>) -> Result<JsValue, JsError> {
+    let result = match loki_stack_fn::graph::graph(config_yaml, file.as_deref()) {
+        Ok(picture) => GraphResult {
+            ok: true,
+            mermaid: picture.mermaid,
+            errors: Vec::new(),
+            warnings: picture.warnings.iter().map(Diag::from).collect(),
+        },
+        Err(diags) => GraphResult {
+            ok: false,
+            mermaid: String::new(),
             errors: diags.0.iter().map(Diag::from).collect(),
             warnings: Vec::new(),
         },

@@ -1,124 +1,59 @@
 #!/usr/bin/env python3
 """The playground in headless Chromium, driven over the DevTools protocol: the local
-example renders 16+ objects; an invalid retention is refused with the error next to
-its line; fixing it renders again; the profile switch, the keyboard and both viewport
-sizes work. Screenshots go to target/playground-test/.
+example renders 16+ objects; its Picture tab draws graph()'s Mermaid source (the golden
+picture) as an SVG; an invalid retention is refused with the error next to its line, and
+the refusal replaces the picture; fixing it renders again; the profile switch (the
+cloud-aws picture), the keyboard and both viewport sizes work. Screenshots go to
+target/playground-test/.
 
 Usage: wasm/test/playground_test.py [SITE_DIR]   (default target/playground)
 """
-import base64
-import functools
-import http.server
 import json
 import os
-import shutil
-import socket
-import subprocess
+import re
 import sys
-import tempfile
-import threading
 import time
-import urllib.request
-
-import websocket  # websocket-client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from chromium import Browser, check  # noqa: E402 (tools/chromium.py: Chromium over the DevTools protocol)
+
 SITE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/playground")
 SHOTS = os.path.join(ROOT, "target/playground-test")
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# What the Picture tab shows: its state, the SVG's boxes (by their bold name) and arrows,
+# whether Mermaid drew our <b>/<br/> as markup, the Mermaid source.
+PICTURE = """(() => {
+  const box = document.getElementById('picture'), svg = box.querySelector('svg');
+  return {
+    state: box.dataset.state, text: box.textContent,
+    svg: !!svg,
+    names: svg ? [...svg.querySelectorAll('g.node')].map(n => (n.querySelector('b') || n).textContent) : [],
+    arrows: svg ? svg.querySelectorAll('.edgePaths > path').length : 0,
+    bold: svg ? svg.querySelectorAll('g.node b').length : 0,
+    breaks: svg ? svg.querySelectorAll('g.node br').length : 0,
+    literal: svg ? /<b>|<br/.test(svg.textContent) : false,
+    source: document.getElementById('mermaid-source').textContent,
+  };
+})()"""
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".js": "text/javascript", ".yaml": "text/plain"}
-
-    def log_message(self, *args):
-        pass
+def arrow_count(mermaid):
+    """The arrows of a `loki-stack-fn graph` flowchart: one a line, solid or dotted."""
+    return sum(1 for line in mermaid.splitlines() if re.match(r"\s*\S+ (-->|-\.->)\|", line))
 
 
-class Page:
-    def __init__(self, ws_url):
-        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
-        self.next_id = 0
-        self.console = []
-
-    def call(self, method, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("method") in ("Runtime.exceptionThrown", "Runtime.consoleAPICalled", "Log.entryAdded"):
-                self.console.append(msg)
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg["result"]
-
-    def js(self, expr):
-        r = self.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in r:
-            raise RuntimeError(f"{expr}: {r['exceptionDetails']}")
-        return r["result"].get("value")
-
-    def wait(self, expr, what, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            if self.js(expr):
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; console: {self.console[-5:]}")
-
-    def key(self, key, code, vk):
-        for kind in ("rawKeyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=code, windowsVirtualKeyCode=vk)
-
-    def shot(self, name):
-        os.makedirs(SHOTS, exist_ok=True)
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        path = os.path.join(SHOTS, name)
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(data))
-        return path
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        raise AssertionError(what)
+def golden(name):
+    with open(os.path.join(ROOT, "tests/golden/graph", name), encoding="utf-8") as f:
+        return f.read()
 
 
 def main():
-    port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=SITE))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    profile = tempfile.mkdtemp(prefix="lsf-chromium-")
-    cdp_port = free_port()
-    browser = subprocess.Popen([
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--remote-debugging-port={cdp_port}",
-        "--window-size=1280,800", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    browser = Browser(SITE, shots=SHOTS)
     try:
-        for _ in range(100):
-            try:
-                targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{cdp_port}/json/list"))
-                page = next(t for t in targets if t["type"] == "page")
-                break
-            except Exception:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("Chromium did not start")
-        p = Page(page["webSocketDebuggerUrl"])
-        for domain in ("Page", "Runtime", "Log"):
-            p.call(f"{domain}.enable")
-        p.call("Emulation.setDeviceMetricsOverride", width=1280, height=800, deviceScaleFactor=1, mobile=False)
-        p.call("Page.navigate", url=f"http://127.0.0.1:{port}/index.html")
+        p = browser.page
+        p.call("Page.navigate", url=f"{browser.url}/index.html")
         p.wait("document.body && document.body.dataset.ready === 'true'", "the playground to load")
         status = p.js("document.getElementById('status').textContent")
         n = p.js("document.querySelectorAll('#objects button').length")
@@ -128,6 +63,30 @@ def main():
         check(p.js("document.getElementById('yaml').textContent.startsWith('apiVersion: v1\\nkind: Namespace')"),
               "clicking an object shows that object")
         check(not p.js("document.getElementById('download').disabled"), "download is enabled")
+
+        # The Picture tab, by keyboard: the local stack drawn by Mermaid from graph().
+        p.js("document.getElementById('tab-yaml').focus()")
+        p.key("ArrowRight", "ArrowRight", 39)
+        check(p.js("document.activeElement.id") == "tab-picture"
+              and p.js("document.getElementById('tab-picture').getAttribute('aria-selected')") == "true"
+              and p.js("document.getElementById('view-yaml').hidden")
+              and not p.js("document.getElementById('view-picture').hidden"),
+              "ArrowRight on the tabs selects the Picture tab")
+        p.wait("document.getElementById('picture').dataset.state === 'drawn'", "the local picture", timeout=60)
+        mermaid_config = p.js("(c => ({securityLevel: c.securityLevel, startOnLoad: c.startOnLoad}))"
+                              "(window.mermaid.mermaidAPI.getConfig())")
+        check(mermaid_config == {"securityLevel": "strict", "startOnLoad": False},
+              f"Mermaid runs with securityLevel strict, startOnLoad false ({mermaid_config})")
+        pic = p.js(PICTURE)
+        check(pic["source"] == golden("overlays-local.mmd"),
+              "the Mermaid source is graph -f's (tests/golden/graph/overlays-local.mmd)")
+        check(pic["svg"] and "loki" in pic["names"] and "promtail" in pic["names"],
+              f"the local picture is an SVG with the boxes loki and promtail ({pic['names']})")
+        want = arrow_count(pic["source"])
+        check(want > 0 and pic["arrows"] == want, f"the SVG has the source's {want} arrows ({pic['arrows']})")
+        check(pic["bold"] >= 2 and pic["breaks"] >= 2 and not pic["literal"],
+              f"<b> and <br/> in the labels are drawn as markup ({pic['bold']} bold, {pic['breaks']} breaks)")
+        p.shot("picture-local-1280x800.png")
 
         # An invalid retention: refused, the error names the field and marks its line.
         set_text = ("(t => { const c = document.getElementById('config'); c.value = t;"
@@ -144,6 +103,10 @@ def main():
         text = p.js("document.querySelector('#problems button').textContent")
         check(f"line {line}" in text and "24h" in text, f"the error says where and why: {text!r}")
         check(p.js("document.getElementById('download').disabled"), "download is disabled while refused")
+        p.wait("document.getElementById('picture').dataset.state === 'refused'", "the refusal in the picture")
+        pic = p.js(PICTURE)
+        check(not pic["svg"] and "refused" in pic["text"] and pic["source"] == "",
+              f"the refusal replaces the picture, no stale SVG or source ({pic['text']!r})")
         p.shot("refused-1280x800.png")
         p.js("document.querySelector('#problems button').click()")
         sel = p.js("(c => c.value.slice(c.selectionStart, c.selectionEnd))(document.getElementById('config'))")
@@ -154,6 +117,8 @@ def main():
         p.wait("document.getElementById('status').textContent.startsWith('Rendered')", "the fixed config to render")
         n = p.js("document.querySelectorAll('#objects button').length")
         check(n >= 16, f"fixed: {n} objects")
+        p.wait("document.getElementById('picture').dataset.state === 'drawn'", "the picture again", timeout=60)
+        check(p.js(PICTURE)["svg"], "fixed: the picture is drawn again")
         p.shot("rendered-1280x800.png")
 
         # The Fluent Bit example: its DaemonSet and config in place of Promtail's.
@@ -167,6 +132,19 @@ def main():
         p.js("(s => { s.value = 'cloud-aws'; s.dispatchEvent(new Event('change')); })(document.getElementById('profile'))")
         p.wait("document.querySelectorAll('#objects button').length >= 40", "the cloud-aws example")
         check(True, "cloud-aws example renders 40+ objects")
+        p.wait("document.getElementById('picture').dataset.state === 'drawn'"
+               " && document.getElementById('mermaid-source').textContent.includes('deploy_loki_gateway')",
+               "the cloud-aws picture", timeout=60)
+        pic = p.js(PICTURE)
+        check(pic["source"] == golden("overlays-cloud-aws.mmd"),
+              "the cloud-aws source is graph -f's (tests/golden/graph/overlays-cloud-aws.mmd)")
+        drawn = {"loki-gateway", "loki-distributor", "loki-ingester", "loki-querier", "promtail"}
+        check(drawn <= set(pic["names"]), f"the cloud-aws picture shows the gateway, distributor, ... ({pic['names']})")
+        want = arrow_count(pic["source"])
+        check(pic["arrows"] == want, f"the cloud-aws SVG has the source's {want} arrows ({pic['arrows']})")
+        p.js("document.getElementById('mermaid-details').open = true")
+        p.shot("picture-cloud-aws-1280x800.png")
+        p.js("document.getElementById('mermaid-details').open = false")
 
         # Keyboard: Tab from the example switch reaches the editor; Escape, Tab leaves it.
         p.js("document.getElementById('profile').focus()")
@@ -176,20 +154,31 @@ def main():
         p.key("Tab", "Tab", 9)
         check(p.js("document.activeElement.id") != "config", "Escape then Tab leaves the editor")
 
-        # Readable on a phone: no horizontal scrolling at 390x844.
+        # Readable on a phone: no horizontal scrolling at 390x844, the YAML or the picture at
+        # its natural size (which scrolls inside its own box).
         p.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+        p.js("document.getElementById('tab-yaml').click()")
         time.sleep(0.3)
         width = p.js("document.documentElement.scrollWidth")
         check(width <= 390, f"390x844: page width {width}")
         p.shot("cloud-aws-390x844.png")
+        p.js("document.getElementById('tab-picture').click()")
+        p.js("document.getElementById('output').scrollIntoView()")
+        time.sleep(0.3)
+        width = p.js("document.documentElement.scrollWidth")
+        check(width <= 390, f"390x844, the picture fitted to the width: page width {width}")
+        p.shot("picture-cloud-aws-390x844.png")
+        p.js("document.getElementById('picture-size').click()")
+        time.sleep(0.3)
+        width = p.js("document.documentElement.scrollWidth")
+        inner = p.js("(b => [b.scrollWidth, b.clientWidth])(document.getElementById('picture'))")
+        check(width <= 390 and inner[0] > inner[1],
+              f"390x844, picture at its natural size: page width {width}, the picture scrolls in its box {inner}")
         errors = [m for m in p.console if m.get("method") == "Runtime.exceptionThrown"]
         check(not errors, f"no exception in the page ({errors[:1]})")
         print(f"screenshots in {SHOTS}")
     finally:
-        browser.terminate()
-        browser.wait(timeout=10)
-        server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // The WebAssembly build against the native binary: every overlay, every fixture stack and
 // every refusal case (tests/data/refusals.json, shared with the Rust tests) must give
-// byte-identical output and the same errors and warnings.
+// byte-identical output (render, process, plan, graph) and the same errors and warnings.
 // Run: node --test wasm/test/  (after tools/build-wasm.sh; `make wasm-test` does both)
 "use strict";
 const test = require("node:test");
@@ -77,6 +77,22 @@ for (const [name, config] of overlayConfigs()) {
     assert.equal(w.ok, true);
     assert.equal(w.resourceList, n.stdout);
     assert.equal(stderrOf(w), n.stderr);
+  });
+}
+
+// graph: the Mermaid picture, from the same core function as `loki-stack-fn graph -f`.
+for (const [name, config] of overlayConfigs()) {
+  test(`graph: ${name} is byte-identical to graph -f`, () => {
+    const file = path.join(tmp, `graph-${name.replace(/\//g, "_")}`);
+    fs.writeFileSync(file, config);
+    const n = runNative(["graph", "-f", file]);
+    const w = wasm.graph(config, file);
+    assert.equal(n.code, 0, n.stderr);
+    assert.equal(w.ok, true, JSON.stringify(w.errors));
+    assert.equal(w.mermaid, n.stdout);
+    assert.equal(stderrOf(w), n.stderr);
+    assert.deepEqual(w.errors, []);
+    assert.ok(w.mermaid.startsWith("flowchart LR\n"), w.mermaid.slice(0, 40));
   });
 }
 
@@ -185,6 +201,16 @@ for (const c of refusals) {
     assert.equal(nr.stdout, "");
     assert.equal(stderrOf(wr), nr.stderr);
     assert.ok(wr.errors.some((d) => d.field === c.field));
+
+    // graph refuses the same config with the same errors (and no picture).
+    const ng = runNative(["graph", "-f", file]);
+    const wg = wasm.graph(c.config, file);
+    assert.equal(ng.code, 1);
+    assert.equal(wg.ok, false);
+    assert.equal(wg.mermaid, "");
+    assert.equal(ng.stdout, "");
+    assert.equal(stderrOf(wg), ng.stderr);
+    assert.deepEqual(wg.errors, wr.errors);
   });
 }
 
@@ -198,6 +224,9 @@ test("malformed input is an error result, never an exception", () => {
     const r = wasm.render(input);
     assert.equal(r.ok, false);
     assert.ok(r.errors.length > 0);
+    const g = wasm.graph(input);
+    assert.equal(g.ok, false);
+    assert.deepEqual(g.errors, r.errors);
   }
 });
 
@@ -225,6 +254,8 @@ test("the npm package resolves through its exports and packs what it needs", () 
     assert.match(dts, /export interface Diagnostic/);
     assert.match(dts, /export function plan\(config_yaml: string, file\?: string \| null, previous_yaml\?: string \| null, today\?: string \| null\): PlanResult;/);
     assert.match(dts, /export function process\(resource_list_yaml: string, today\?: string \| null\): ProcessResult;/);
+    assert.match(dts, /export function graph\(config_yaml: string, file\?: string \| null\): GraphResult;/);
+    assert.match(dts, /export interface GraphResult/);
   }
   const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"],
     { cwd: pkgDir, encoding: "utf8" }))[0];

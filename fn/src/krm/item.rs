@@ -14,7 +14,7 @@ use crate::render::OWNER_ANNOTATION;
 pub enum Item<'a> {
     /// Copied through as it came: the lines of one entry of a block sequence.
     Text(TextItem<'a>),
-    /// Parsed (the input was JSON, or YAML the scanner does not copy; README "Limits").
+    /// Parsed (the input was JSON, or YAML the scanner does not copy; docs/src/reference/limits.md).
     Tree(Value),
 }
 

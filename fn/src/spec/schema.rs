@@ -4,7 +4,7 @@
 //!
 //! Draft-07, which every editor's YAML/JSON support reads (the yaml-language-server
 //! behind VS Code's YAML extension among them). What the schema accepts, the function
-//! accepts, but for the cross-field rules a schema cannot say (README, "Refusals").
+//! accepts, but for the cross-field rules a schema cannot say (docs/src/reference/refusals.md).
 
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};

@@ -11,7 +11,7 @@ mod emit;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Largest document parsed whole into a tree (README, "Limits"): a LokiStack config, or a
+/// Largest document parsed whole into a tree (docs/src/reference/limits.md): a LokiStack config, or a
 /// ResourceList the scanner cannot keep as text. A tree costs about 20 times its text.
 pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 /// Most YAML nodes one document parsed whole may hold, aliases expanded: stops "billion

@@ -5,8 +5,8 @@
 //!
 //! Profiles local, cloud and agent (tests/src/generate/agent.rs).
 //!
-//! Every config is valid by construction: the builder follows the refusal rules (README,
-//! "Refusals") with its choices, so the function must render each one.
+//! Every config is valid by construction: the builder follows the refusal rules
+//! (docs/src/reference/refusals.md) with its choices, so the function must render each one.
 
 mod access;
 mod agent;

@@ -27,7 +27,7 @@ impl Severity {
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     pub severity: Severity,
-    /// Stable identifier of the hazard (README, "Change hazards").
+    /// Stable identifier of the hazard (docs/src/day2/hazards.md).
     pub code: &'static str,
     /// `Kind namespace/name` of the object concerned, if one.
     pub object: Option<String>,

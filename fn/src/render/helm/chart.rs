@@ -7,7 +7,7 @@ use crate::spec::Resolved;
 use crate::spec::resolved::Part;
 
 /// The chart: `loki` of grafana-community/helm-charts (the OSS chart moved there from
-/// grafana/helm-charts), pinned. To bump it: README, "Using the upstream chart".
+/// grafana/helm-charts), pinned. To bump it: docs/src/gitops/helm-release.md.
 pub const CHART: &str = "loki";
 pub const CHART_VERSION: &str = "18.11.0";
 /// The chart repository the grafana-community release workflow publishes (GitHub

@@ -191,7 +191,7 @@ impl Output {
     }
 }
 
-/// Presets of the scalable modes (README, "Sizes").
+/// Presets of the scalable modes (docs/src/profiles/cloud.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Size {
