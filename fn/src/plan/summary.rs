@@ -114,6 +114,9 @@ pub struct Tenancy {
     /// Where Promtail writes and Grafana reads (`fake`: Loki's one tenant without tenancy).
     pub tenant_id: String,
     pub tenants_with_overrides: Vec<String>,
+    /// The tenants `spec.tenancy.tenants` lists besides the stack's own: with gateway auth,
+    /// the agents (other clusters) expected to push, each as the gateway user of its name.
+    pub expected_tenants: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -470,6 +473,13 @@ pub fn build(
                 .tenants
                 .iter()
                 .filter(|t| t.retention.is_some())
+                .map(|t| t.id.clone())
+                .collect(),
+            expected_tenants: r
+                .tenancy
+                .tenants
+                .iter()
+                .filter(|t| t.id != r.tenancy.tenant_id)
                 .map(|t| t.id.clone())
                 .collect(),
         },

@@ -263,6 +263,27 @@ fn access(out: &mut Out, s: &Summary) {
         ("auth".to_owned(), a.auth.clone()),
         tenancy(s),
     ];
+    let expected = &s.tenancy.expected_tenants;
+    if !expected.is_empty() {
+        rows.push((
+            "expects".to_owned(),
+            if a.auth == "none" {
+                format!(
+                    "tenants {} (spec.tenancy.tenants) may push with X-Scope-OrgID: there is no \
+                     gateway auth",
+                    list(expected)
+                )
+            } else {
+                format!(
+                    "tenants {} besides {} (spec.tenancy.tenants, e.g. agents' \
+                     spec.remote.tenantId): each pushes as the gateway user of its name, one \
+                     htpasswd line each",
+                    list(expected),
+                    s.tenancy.tenant_id
+                )
+            },
+        ));
+    }
     rows.push((
         "exposed".to_owned(),
         match (&a.ingress, &a.http_route) {
