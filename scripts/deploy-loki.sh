@@ -427,6 +427,16 @@ verify_checks() {
   local env=$1
   if [ -z "${NAMESPACE:-}" ]; then render "$env"; fi
   say "verifying overlay $env in namespace $NAMESPACE"
+  # An agent (profile agent) renders the collector alone, no Loki workload or HelmRelease:
+  # the Loki checks are the central stack's. Its datasource is rendered only when enabled.
+  local with_loki=1 with_datasource=1
+  if ! awk -F'\t' '$3 == "StatefulSet" || $3 == "Deployment" || $3 == "HelmRelease" { f = 1 } END { exit !f }' "$WORK/index"; then
+    with_loki=0
+    say "profile agent: no Loki runs here (loki-pods-ready, loki-ready, loki-labels and query-* are checked on the central stack)"
+  fi
+  if ! awk -F'\t' '$3 == "ConfigMap" && $5 == "loki-grafana-datasource" { f = 1 } END { exit !f }' "$WORK/index"; then
+    with_datasource=0
+  fi
   # What to query: the stack's query path without credentials (query-frontend in the
   # Distributed mode, loki-read in SimpleScalable, loki in SingleBinary), port 3100.
   local svc=loki
@@ -443,27 +453,31 @@ verify_checks() {
   fi
   if [ "$DRY_RUN" = 1 ]; then
     say "dry run: the checks would run these commands (nothing is checked):"
-    show kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=loki -o json
+    if [ "$with_loki" = 1 ]; then show kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=loki -o json; fi
     show kubectl get nodes -o json
     show kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name="$AGENT" -o json
     show kubectl logs -n "$NAMESPACE" POD --all-containers=true --since="$LOG_SINCE"
-    show kubectl port-forward -n "$NAMESPACE" "service/$svc" :3100 --address 127.0.0.1
-    say "then GET /ready, /loki/api/v1/labels and /loki/api/v1/query_range through it${TENANT:+ (X-Scope-OrgID: $TENANT)}"
-    show kubectl get configmap -n monitoring loki-grafana-datasource -o json
+    if [ "$with_loki" = 1 ]; then
+      show kubectl port-forward -n "$NAMESPACE" "service/$svc" :3100 --address 127.0.0.1
+      say "then GET /ready, /loki/api/v1/labels and /loki/api/v1/query_range through it${TENANT:+ (X-Scope-OrgID: $TENANT)}"
+    fi
+    if [ "$with_datasource" = 1 ]; then show kubectl get configmap -n monitoring loki-grafana-datasource -o json; fi
     return 0
   fi
 
   local json why
   # 1. Loki pods Running and Ready.
-  say "loki-pods-ready: kubectl get pods -n $NAMESPACE -l app.kubernetes.io/name=loki"
-  if ! json=$(kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=loki -o json 2>"$WORK/err"); then
-    fail loki-pods-ready "kubectl get pods: $(tr '\n' ' ' <"$WORK/err")"
-  elif [ "$(jq '.items | length' <<<"$json")" = 0 ]; then
-    fail loki-pods-ready "no pod labelled app.kubernetes.io/name=loki in $NAMESPACE"
-  else
-    why=$(pods_summary_not_ready <<<"$json" | paste -sd ';' - | sed 's/;/; /g')
-    if [ -n "$why" ]; then fail loki-pods-ready "$why"; else
-      pass loki-pods-ready
+  if [ "$with_loki" = 1 ]; then
+    say "loki-pods-ready: kubectl get pods -n $NAMESPACE -l app.kubernetes.io/name=loki"
+    if ! json=$(kubectl get pods -n "$NAMESPACE" -l app.kubernetes.io/name=loki -o json 2>"$WORK/err"); then
+      fail loki-pods-ready "kubectl get pods: $(tr '\n' ' ' <"$WORK/err")"
+    elif [ "$(jq '.items | length' <<<"$json")" = 0 ]; then
+      fail loki-pods-ready "no pod labelled app.kubernetes.io/name=loki in $NAMESPACE"
+    else
+      why=$(pods_summary_not_ready <<<"$json" | paste -sd ';' - | sed 's/;/; /g')
+      if [ -n "$why" ]; then fail loki-pods-ready "$why"; else
+        pass loki-pods-ready
+      fi
     fi
   fi
 
@@ -525,54 +539,58 @@ verify_checks() {
   # 4-7. Loki's HTTP API through a port-forward to the query Service (no gateway, so no
   # credentials; the tenant header when tenancy is on).
   local code checks=(loki-ready loki-labels query-kube-system query-machine-logs)
-  say "loki-ready, loki-labels, query-*: port-forward to service/$svc:3100${TENANT:+, tenant $TENANT}"
-  if ! port_forward "$svc" 3100; then
-    local c
-    for c in "${checks[@]}"; do fail "$c" "kubectl port-forward service/$svc failed: $PF_ERROR"; done
-  else
-    code=$(loki_get /ready)
-    if [ "$code" = 200 ]; then pass loki-ready; else
-      fail loki-ready "GET /ready answered $code: $(head -c 200 "$WORK/body" 2>/dev/null | tr '\n' ' ')$(tr '\n' ' ' <"$WORK/curl.err")"
-    fi
-    code=$(loki_get /loki/api/v1/labels --data-urlencode "since=$QUERY_SINCE")
-    if [ "$code" != 200 ]; then
-      fail loki-labels "GET /loki/api/v1/labels answered $code: $(head -c 200 "$WORK/body" 2>/dev/null | tr '\n' ' ')$(tr '\n' ' ' <"$WORK/curl.err")"
+  if [ "$with_loki" = 1 ]; then
+    say "loki-ready, loki-labels, query-*: port-forward to service/$svc:3100${TENANT:+, tenant $TENANT}"
+    if ! port_forward "$svc" 3100; then
+      local c
+      for c in "${checks[@]}"; do fail "$c" "kubectl port-forward service/$svc failed: $PF_ERROR"; done
     else
-      local missing
-      missing=$(jq -r '(.data // []) as $have | ["namespace", "pod", "container", "job"]
-                       | map(select(. as $l | $have | index($l) | not)) | join(", ")' "$WORK/body" 2>/dev/null) ||
-        missing="not JSON"
-      if [ -z "$missing" ]; then pass loki-labels; else
-        fail loki-labels "missing label(s): $missing (have: $(jq -r '(.data // []) | join(", ")' "$WORK/body" 2>/dev/null))"
+      code=$(loki_get /ready)
+      if [ "$code" = 200 ]; then pass loki-ready; else
+        fail loki-ready "GET /ready answered $code: $(head -c 200 "$WORK/body" 2>/dev/null | tr '\n' ' ')$(tr '\n' ' ' <"$WORK/curl.err")"
       fi
-    fi
-    local check query lines
-    for check in query-kube-system query-machine-logs; do
-      case "$check" in
-        query-kube-system) query='{namespace="kube-system"}' ;;
-        query-machine-logs) query='{job="machine-logs"}' ;;
-      esac
-      code=$(loki_get /loki/api/v1/query_range --data-urlencode "query=$query" \
-        --data-urlencode "since=$QUERY_SINCE" --data-urlencode limit=10 --data-urlencode direction=backward)
+      code=$(loki_get /loki/api/v1/labels --data-urlencode "since=$QUERY_SINCE")
       if [ "$code" != 200 ]; then
-        fail "$check" "query $query answered $code: $(head -c 200 "$WORK/body" 2>/dev/null | tr '\n' ' ')$(tr '\n' ' ' <"$WORK/curl.err")"
-        continue
+        fail loki-labels "GET /loki/api/v1/labels answered $code: $(head -c 200 "$WORK/body" 2>/dev/null | tr '\n' ' ')$(tr '\n' ' ' <"$WORK/curl.err")"
+      else
+        local missing
+        missing=$(jq -r '(.data // []) as $have | ["namespace", "pod", "container", "job"]
+                         | map(select(. as $l | $have | index($l) | not)) | join(", ")' "$WORK/body" 2>/dev/null) ||
+          missing="not JSON"
+        if [ -z "$missing" ]; then pass loki-labels; else
+          fail loki-labels "missing label(s): $missing (have: $(jq -r '(.data // []) | join(", ")' "$WORK/body" 2>/dev/null))"
+        fi
       fi
-      lines=$(jq '[.data.result[]?.values[]?] | length' "$WORK/body" 2>/dev/null) || lines=0
-      if [ "$lines" -gt 0 ]; then pass "$check"; else
-        fail "$check" "no lines for $query in the last $QUERY_SINCE"
-      fi
-    done
+      local check query lines
+      for check in query-kube-system query-machine-logs; do
+        case "$check" in
+          query-kube-system) query='{namespace="kube-system"}' ;;
+          query-machine-logs) query='{job="machine-logs"}' ;;
+        esac
+        code=$(loki_get /loki/api/v1/query_range --data-urlencode "query=$query" \
+          --data-urlencode "since=$QUERY_SINCE" --data-urlencode limit=10 --data-urlencode direction=backward)
+        if [ "$code" != 200 ]; then
+          fail "$check" "query $query answered $code: $(head -c 200 "$WORK/body" 2>/dev/null | tr '\n' ' ')$(tr '\n' ' ' <"$WORK/curl.err")"
+          continue
+        fi
+        lines=$(jq '[.data.result[]?.values[]?] | length' "$WORK/body" 2>/dev/null) || lines=0
+        if [ "$lines" -gt 0 ]; then pass "$check"; else
+          fail "$check" "no lines for $query in the last $QUERY_SINCE"
+        fi
+      done
+    fi
   fi
 
-  # 8. The Grafana datasource ConfigMap with the sidecar's label.
-  say "grafana-datasource: kubectl get configmap -n monitoring loki-grafana-datasource"
-  if ! json=$(kubectl get configmap -n monitoring loki-grafana-datasource -o json 2>"$WORK/err"); then
-    fail grafana-datasource "$(tr '\n' ' ' <"$WORK/err")"
-  elif [ "$(jq -r '.metadata.labels.grafana_datasource // ""' <<<"$json")" != 1 ]; then
-    fail grafana-datasource "ConfigMap monitoring/loki-grafana-datasource lacks the label grafana_datasource=\"1\" (the Grafana sidecar ignores it)"
-  else
-    pass grafana-datasource
+  # 8. The Grafana datasource ConfigMap with the sidecar's label (when rendered).
+  if [ "$with_datasource" = 1 ]; then
+    say "grafana-datasource: kubectl get configmap -n monitoring loki-grafana-datasource"
+    if ! json=$(kubectl get configmap -n monitoring loki-grafana-datasource -o json 2>"$WORK/err"); then
+      fail grafana-datasource "$(tr '\n' ' ' <"$WORK/err")"
+    elif [ "$(jq -r '.metadata.labels.grafana_datasource // ""' <<<"$json")" != 1 ]; then
+      fail grafana-datasource "ConfigMap monitoring/loki-grafana-datasource lacks the label grafana_datasource=\"1\" (the Grafana sidecar ignores it)"
+    else
+      pass grafana-datasource
+    fi
   fi
 
   if [ "$FAILED" = 1 ]; then

@@ -565,3 +565,37 @@ fn fluent_bit_error_lines_fail() {
     );
     assert_eq!(r.verdict("fluent-bit-per-node"), "PASS fluent-bit-per-node");
 }
+
+#[test]
+fn an_agent_overlay_checks_its_collector_and_leaves_loki_to_the_central_stack() {
+    // overlays/agent: Fluent Bit alone, shipping to the central stack; no Loki to query
+    // here and no datasource (it is off in the agent profile).
+    let r = run_script("fluent-bit", &["verify", "agent"]);
+    assert_eq!(r.out.code, 0, "{}\n{}", r.out.stdout, r.out.stderr);
+    assert_eq!(
+        r.verdicts(),
+        ["PASS fluent-bit-per-node", "PASS fluent-bit-no-errors"],
+        "{}",
+        r.out.stdout
+    );
+    assert!(
+        r.out.stdout.contains("profile agent: no Loki runs here"),
+        "{}",
+        r.out.stdout
+    );
+    for call in r.cluster_calls() {
+        assert!(
+            ["get", "logs"].contains(&call[0].as_str())
+                && !call.contains(&"app.kubernetes.io/name=loki".to_owned())
+                && !call.contains(&"loki-grafana-datasource".to_owned()),
+            "{call:?}"
+        );
+    }
+    let r = run_script("fluent-bit", &["--dry-run", "verify", "agent"]);
+    assert_eq!(r.out.code, 0, "{}", r.out.stderr);
+    assert!(
+        !r.out.stdout.contains("port-forward") && !r.out.stdout.contains("name=loki "),
+        "{}",
+        r.out.stdout
+    );
+}
