@@ -128,6 +128,19 @@ def main():
         check("ConfigMap logging/fluent-bit" in names and not any("promtail" in n for n in names),
               f"local-fluent-bit example renders Fluent Bit, not Promtail ({len(names)} objects)")
 
+        # The agent example: the collector alone (no Loki workload), its picture graph -f's.
+        p.js("(s => { s.value = 'agent'; s.dispatchEvent(new Event('change')); })(document.getElementById('profile'))")
+        p.wait("document.getElementById('mermaid-source').textContent.includes('ds_fluent_bit')"
+               " && !document.getElementById('mermaid-source').textContent.includes('sts_')"
+               " && document.getElementById('picture').dataset.state === 'drawn'", "the agent example", timeout=60)
+        names = p.js("[...document.querySelectorAll('#objects button')].map(b => b.textContent)")
+        check("DaemonSet logging/fluent-bit" in names
+              and not any(n.startswith(("StatefulSet", "Deployment")) for n in names),
+              f"agent example renders the collector alone ({len(names)} objects)")
+        pic = p.js(PICTURE)
+        check(pic["source"] == golden("overlays-agent.mmd") and "fluent-bit" in pic["names"],
+              f"the agent picture is graph -f's (tests/golden/graph/overlays-agent.mmd): {pic['names']}")
+
         # The profile switch.
         p.js("(s => { s.value = 'cloud-aws'; s.dispatchEvent(new Event('change')); })(document.getElementById('profile'))")
         p.wait("document.querySelectorAll('#objects button').length >= 40", "the cloud-aws example")
