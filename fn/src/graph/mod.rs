@@ -3,6 +3,7 @@
 
 mod flows;
 mod model;
+mod remote;
 mod workloads;
 
 use serde_json::Value;

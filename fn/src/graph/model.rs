@@ -147,6 +147,7 @@ pub fn build(objects: &[Value]) -> Graph {
     }
     g.services(objects, &mut nodes, &mut pending);
     g.stores(objects, &mut nodes, &mut pending);
+    g.remotes(objects, &mut nodes, &mut pending);
     // One edge per Secret and way of reading it, to the readers together.
     let mut readers: BTreeMap<(&str, &str), BTreeSet<usize>> = BTreeMap::new();
     for (i, w) in g.workloads.iter().enumerate() {
@@ -326,6 +327,42 @@ impl Graph {
                 to: End::Node(node_id),
                 policy: false,
                 label: format!("{kind}: egress, not restricted"),
+                boxes: false,
+            });
+        }
+    }
+
+    /// The central Loki an agent's collector ships to, outside the cluster.
+    fn remotes(
+        &self,
+        objects: &[Value],
+        nodes: &mut BTreeMap<String, Node>,
+        pending: &mut Vec<Pending>,
+    ) {
+        for (config, base) in super::remote::push_targets(objects) {
+            let users: BTreeSet<usize> = (0..self.workloads.len())
+                .filter(|i| {
+                    self.workloads.get(*i).is_some_and(|w| {
+                        w.config_maps.contains(&config)
+                            || w.secrets.iter().any(|(name, _)| *name == config)
+                    })
+                })
+                .collect();
+            if users.is_empty() {
+                continue;
+            }
+            let node_id = id("remote", &base);
+            nodes.entry(node_id.clone()).or_insert_with(|| Node {
+                id: node_id.clone(),
+                shape: Shape::Store,
+                lines: vec!["central Loki".to_owned(), base.clone()],
+                inside: false,
+            });
+            pending.push(Pending {
+                from: End::Set(users, String::new()),
+                to: End::Node(node_id),
+                policy: false,
+                label: "push: egress, not restricted".to_owned(),
                 boxes: false,
             });
         }
