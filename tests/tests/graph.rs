@@ -297,7 +297,8 @@ fn drawn(c: &Chart, pods: &[Pods]) -> BTreeSet<Flow> {
 /// as the workloads drawn inside it, are exactly the `(from, to workload, port)` flows the
 /// rendered NetworkPolicies / CiliumNetworkPolicies allow (Prometheus' scrapes included:
 /// policies allow them too); dotted arrows start at a Secret or Service node or end at
-/// the object store, never join two workloads or outside peers.
+/// the object store or an agent's central Loki (egress), never join two workloads or
+/// outside peers.
 #[test]
 fn every_workload_is_drawn_and_the_arrows_are_exactly_the_allowed_flows() {
     for (name, config) in e2e::every_stack() {
@@ -328,7 +329,10 @@ fn every_workload_is_drawn_and_the_arrows_are_exactly_the_allowed_flows() {
         assert_eq!(want.is_empty(), !has_policies, "{name}");
         for (from, to, _, label) in c.edges.iter().filter(|e| !e.2) {
             assert!(
-                from.starts_with("secret_") || from.starts_with("svc_") || to.starts_with("store_"),
+                from.starts_with("secret_")
+                    || from.starts_with("svc_")
+                    || to.starts_with("store_")
+                    || to.starts_with("remote_"),
                 "{name}: dotted arrow {from} -> {to} ({label})"
             );
         }
