@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod deploy;
 pub mod doc_blocks;
 pub mod fluent_bit;
 pub mod fuzz;

@@ -7,10 +7,13 @@ pub use super::collector::Collector;
 use super::duration::Duration;
 use super::quantity::Quantity;
 pub use super::resources::{Amounts, Resources};
-use super::types::{
-    LogLevel, Mode, OldLogs, Output, PolicyKind, Profile, Size, SseType, TolerationSpec,
-};
+use super::types::{LogLevel, Mode, Output, PolicyKind, Profile, Size, TolerationSpec};
 use crate::diagnostic::Diagnostic;
+
+mod remote;
+mod storage;
+pub use remote::*;
+pub use storage::*;
 
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -58,68 +61,6 @@ pub struct Central {
     pub limits: Limits,
     pub size: Size,
     pub replication_factor: u32,
-}
-
-/// `spec.remote`: the central Loki an agent ships to, as whom and with which label.
-#[derive(Debug, Clone)]
-pub struct Remote {
-    pub url: RemoteUrl,
-    pub tenant_id: String,
-    pub auth: Option<RemoteAuth>,
-    /// A Secret with the CA that signed the central Loki's certificate.
-    pub ca: Option<SecretKey>,
-    /// The `cluster` label every shipped stream carries.
-    pub cluster: String,
-}
-
-/// The central Loki's base URL, taken apart for collectors that want host and port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteUrl {
-    /// `https://` (else plain `http://`, only to a Service of the cluster).
-    pub tls: bool,
-    /// DNS name, IPv4 address or `[IPv6]` address.
-    pub host: String,
-    /// The port, the scheme's own when the URL names none.
-    pub port: u16,
-    /// Path prefix before `/loki/api/v1/push`, empty or starting with `/`, no trailing `/`.
-    pub path: String,
-}
-
-impl RemoteUrl {
-    /// `scheme://host[:port][/prefix]`: an explicit port only when the URL named one
-    /// other than the scheme's.
-    pub fn base(&self) -> String {
-        let scheme = if self.tls { "https" } else { "http" };
-        let default_port = if self.tls { 443 } else { 80 };
-        if self.port == default_port {
-            format!("{scheme}://{}{}", self.host, self.path)
-        } else {
-            format!("{scheme}://{}:{}{}", self.host, self.port, self.path)
-        }
-    }
-
-    /// The push path, `<prefix>/loki/api/v1/push`.
-    pub fn push_path(&self) -> String {
-        format!("{}/loki/api/v1/push", self.path)
-    }
-}
-
-/// How an agent authenticates to the central Loki: a Secret's keys, never inline.
-#[derive(Debug, Clone)]
-pub enum RemoteAuth {
-    Basic {
-        secret: String,
-        username_key: String,
-        password_key: String,
-    },
-    BearerToken(SecretKey),
-}
-
-/// One key of a Secret in the stack's namespace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretKey {
-    pub name: String,
-    pub key: String,
 }
 
 /// A workload of the stack. Loki's own parts run the Loki image with `-target`.
@@ -382,90 +323,6 @@ pub struct Ruler {
 pub struct Loki {
     pub image: String,
     pub log_level: LogLevel,
-}
-
-#[derive(Debug, Clone)]
-pub struct Storage {
-    pub backend: Backend,
-    pub auth: StorageAuth,
-    /// `spec.storage.migration`: the store a switch leaves (checked on change).
-    pub migration: Option<Migration>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Migration {
-    /// [`Backend::store_id`] of the store left behind.
-    pub from: String,
-    pub old_logs: OldLogs,
-}
-
-/// Where chunks and the index live. Filesystem only in SingleBinary (the PVC).
-#[derive(Debug, Clone)]
-pub enum Backend {
-    Filesystem,
-    S3(S3),
-    Gcs(Gcs),
-}
-
-impl Backend {
-    /// Loki's name for it (`object_store`, `delete_request_store`).
-    pub fn loki_name(&self) -> &'static str {
-        match self {
-            Backend::Filesystem => "filesystem",
-            Backend::S3(_) => "s3",
-            Backend::Gcs(_) => "gcs",
-        }
-    }
-
-    /// Which store logs are in: `filesystem`, `s3://<bucket>`, `s3://<endpoint>/<bucket>`
-    /// or `gcs://<bucket>`. Two configs with different ids keep logs in different places.
-    pub fn store_id(&self) -> String {
-        match self {
-            Backend::Filesystem => "filesystem".to_owned(),
-            Backend::S3(s3) => match &s3.endpoint {
-                Some(endpoint) => format!("s3://{endpoint}/{}", s3.bucket),
-                None => format!("s3://{}", s3.bucket),
-            },
-            Backend::Gcs(gcs) => format!("gcs://{}", gcs.bucket),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct S3 {
-    pub bucket: String,
-    pub region: Option<String>,
-    /// Host[:port] without scheme.
-    pub endpoint: Option<String>,
-    /// The endpoint was given as `http://`.
-    pub insecure: bool,
-    pub force_path_style: bool,
-    pub sse: Option<Sse>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Sse {
-    pub kind: SseType,
-    pub kms_key_id: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Gcs {
-    pub bucket: String,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct StorageAuth {
-    pub service_account_annotations: BTreeMap<String, String>,
-    pub secret: Option<StorageSecret>,
-}
-
-#[derive(Debug, Clone)]
-pub struct StorageSecret {
-    pub name: String,
-    pub access_key_id_key: String,
-    pub secret_access_key_key: String,
-    pub key_file_key: String,
 }
 
 #[derive(Debug, Clone)]
