@@ -135,17 +135,22 @@ pub fn build(r: &Resolved, d: &Datasource) -> Provisioning {
 mod tests {
     use super::build;
 
-    fn provisioning(extra: &str) -> String {
-        let doc: serde_json::Value = crate::yaml::from_str(&format!(
-            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: cloud\n  retention: {{period: 7d}}\n  storage: {{s3: {{bucket: b-b-b, region: eu-west-1}}, auth: {{secretRef: {{name: s3}}}}}}\n  gateway: {{auth: {{basic: {{secretRef: {{name: gw}}}}}}}}\n{extra}"
-        ))
-        .unwrap_or_default();
-        let r = crate::spec::parse(&doc).unwrap_or_else(|e| panic!("{e:?}"));
+    /// The datasource provisioning file of a LokiStack document.
+    fn datasource_of(doc: &serde_json::Value) -> String {
+        let r = crate::spec::parse(doc).unwrap_or_else(|e| panic!("{e:?}"));
         crate::yaml::to_string(&build(
             &r,
             r.datasource.as_ref().unwrap_or_else(|| panic!()),
         ))
         .unwrap_or_default()
+    }
+
+    fn provisioning(extra: &str) -> String {
+        let doc: serde_json::Value = crate::yaml::from_str(&format!(
+            "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: cloud\n  retention: {{period: 7d}}\n  storage: {{s3: {{bucket: b-b-b, region: eu-west-1}}, auth: {{secretRef: {{name: s3}}}}}}\n  gateway: {{auth: {{basic: {{secretRef: {{name: gw}}}}}}}}\n{extra}"
+        ))
+        .unwrap_or_default();
+        datasource_of(&doc)
     }
 
     #[test]
@@ -174,12 +179,7 @@ mod tests {
             "apiVersion: lokistack.krm.dev/v1alpha1\nkind: LokiStack\nmetadata: {{name: loki}}\nspec:\n  profile: agent\n  remote: {{url: 'https://logs.example.com', cluster: edge-1{auth}}}\n  grafana: {{datasource: {{enabled: true}}}}\n"
         ))
         .unwrap_or_default();
-        let r = crate::spec::parse(&doc).unwrap_or_else(|e| panic!("{e:?}"));
-        crate::yaml::to_string(&build(
-            &r,
-            r.datasource.as_ref().unwrap_or_else(|| panic!()),
-        ))
-        .unwrap_or_default()
+        datasource_of(&doc)
     }
 
     #[test]

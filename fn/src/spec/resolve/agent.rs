@@ -66,11 +66,7 @@ pub(super) fn resolve(
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let spec = &stack.spec;
     refuse_loki_fields(&mut c, spec);
-    let namespace = spec
-        .namespace
-        .clone()
-        .unwrap_or_else(|| d.namespace.to_owned());
-    c.check("spec.namespace", names::check_dns_label(&namespace));
+    let namespace = network::namespace(&mut c, spec, d);
     let cluster_domain = network::cluster_domain(&mut c, spec, d);
     let remote = match &spec.remote {
         None => {

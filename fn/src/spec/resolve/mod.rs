@@ -55,11 +55,7 @@ pub fn resolve(stack: &LokiStack) -> Result<Resolved, Vec<Diagnostic>> {
     }
     agent::refuse_remote(&mut c, spec);
 
-    let namespace = spec
-        .namespace
-        .clone()
-        .unwrap_or_else(|| d.namespace.to_owned());
-    c.check("spec.namespace", names::check_dns_label(&namespace));
+    let namespace = network::namespace(&mut c, spec, d);
     let cluster_domain = network::cluster_domain(&mut c, spec, d);
 
     let mode = spec.mode.unwrap_or(d.mode);

@@ -12,6 +12,16 @@ pub const PROMETHEUS_NAMESPACE: &str = "monitoring";
 pub const INGRESS_NGINX_NAMESPACE: &str = "ingress-nginx";
 
 /// `spec.clusterDomain`, checked.
+/// `spec.namespace`, checked.
+pub(super) fn namespace(c: &mut Checker, spec: &Spec, d: &Defaults) -> String {
+    let namespace = spec
+        .namespace
+        .clone()
+        .unwrap_or_else(|| d.namespace.to_owned());
+    c.check("spec.namespace", names::check_dns_label(&namespace));
+    namespace
+}
+
 pub(super) fn cluster_domain(c: &mut Checker, spec: &Spec, d: &Defaults) -> String {
     let cluster_domain = spec
         .cluster_domain
